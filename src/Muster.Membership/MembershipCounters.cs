@@ -1,0 +1,49 @@
+namespace Muster.Membership;
+
+/// <summary>Counters of the membership engine (visible in <c>muster status</c>).</summary>
+public sealed class MembershipCounters
+{
+    public long PacketsReceived;
+    public long PacketsSent;
+    public long Malformed;
+    public long RefusedOtherCluster;
+    public long RefusedConfigVersion;
+    public long RefusedProtocolVersion;
+    public long SpoofedSender;
+    public long StaleIncarnation;
+    public long WrongView;
+    public long ViewChanges;
+    public long ViewChangeAttempts;
+    public long MessagesDelivered;
+    public long BytesDelivered;
+    public long FragmentsSequenced;
+    public long DataRetransmits;
+    public long OrderedRetransmits;
+    public long NacksSent;
+    public long SubmitsRejected;
+    public long Reassembly;
+
+    /// <summary>Name/value pairs in a stable order.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
+    [
+        new("packets_received", PacketsReceived),
+        new("packets_sent", PacketsSent),
+        new("malformed_packets", Malformed),
+        new("refused_other_cluster", RefusedOtherCluster),
+        new("refused_config_version", RefusedConfigVersion),
+        new("refused_protocol_version", RefusedProtocolVersion),
+        new("spoofed_sender", SpoofedSender),
+        new("stale_incarnation", StaleIncarnation),
+        new("wrong_view", WrongView),
+        new("view_changes", ViewChanges),
+        new("view_change_attempts", ViewChangeAttempts),
+        new("messages_delivered", MessagesDelivered),
+        new("bytes_delivered", BytesDelivered),
+        new("fragments_sequenced", FragmentsSequenced),
+        new("data_retransmits", DataRetransmits),
+        new("ordered_retransmits", OrderedRetransmits),
+        new("nacks_sent", NacksSent),
+        new("submits_rejected", SubmitsRejected),
+        new("reassembly_errors", Reassembly),
+    ];
+}

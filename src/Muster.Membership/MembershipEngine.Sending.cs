@@ -1,0 +1,264 @@
+using Muster.Core;
+using Muster.Wire;
+using Muster.Wire.Messages;
+
+namespace Muster.Membership;
+
+/// <summary>Outcome of <see cref="MembershipEngine.Submit"/>.</summary>
+public enum SubmitResult
+{
+    /// <summary>Queued; it will be delivered to every member, this node included, in the total order.</summary>
+    Accepted = 1,
+    /// <summary>Flow control: too much is queued already. Try again once <see cref="MembershipEngine.CanSubmit"/> says so.</summary>
+    TryAgain = 2,
+    /// <summary>Larger than the configured maximum message size.</summary>
+    TooBig = 3,
+    /// <summary>The node has left the cluster.</summary>
+    NotRunning = 4,
+}
+
+// Local senders: messages are split into fragments, submitted to the sequencer within a window, and count as sent
+// when they come back to this node in the total order. Undelivered messages are resubmitted whole in the next view.
+public sealed partial class MembershipEngine
+{
+    private readonly LinkedList<OutgoingMessage> _sendQueue = new();
+    private readonly Queue<(ulong SubmitSeq, OutgoingMessage Message, ushort Index)> _inflight = new();
+    private LinkedListNode<OutgoingMessage>? _submitNode;
+    private ushort _submitFragment;
+    private ulong _submitSequence;
+    private ulong _nextMessageNo = 1;
+    private long _pendingBytes;
+    private Instant _lastDataProgress;
+
+    /// <summary>Bytes of local messages not yet delivered back to this node.</summary>
+    public long PendingBytes => _pendingBytes;
+
+    /// <summary>True when a message of <paramref name="size"/> bytes would be accepted now.</summary>
+    public bool CanSubmit(int size) =>
+        _state != NodeState.Left && (_pendingBytes == 0 || _pendingBytes + size <= _options.MaxPendingBytes);
+
+    /// <summary>Queues a message for ordered delivery to every member of the view.</summary>
+    /// <param name="payload">The message; copied.</param>
+    /// <param name="first">Put it before every queued message not yet started in this view (used for a view's sync messages).</param>
+    /// <param name="messageNo">The number it will be delivered with (per incarnation, from 1).</param>
+    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool first, out ulong messageNo)
+    {
+        messageNo = 0;
+        if (_state == NodeState.Left)
+        {
+            return SubmitResult.NotRunning;
+        }
+
+        if (payload.Length > _options.MaxMessageSize)
+        {
+            Counters.SubmitsRejected++;
+            return SubmitResult.TooBig;
+        }
+
+        if (!first && !CanSubmit(payload.Length))
+        {
+            Counters.SubmitsRejected++;
+            return SubmitResult.TryAgain;
+        }
+
+        messageNo = _nextMessageNo++;
+        var message = new OutgoingMessage(messageNo, payload.ToArray(), _options.FragmentPayloadSize);
+        _pendingBytes += payload.Length;
+        if (first)
+        {
+            if (_submitNode is not null && _submitFragment == 0)
+            {
+                _submitNode = _sendQueue.AddBefore(_submitNode, message);
+            }
+            else if (_submitNode is not null)
+            {
+                _sendQueue.AddAfter(_submitNode, message);
+            }
+            else
+            {
+                _submitNode = _sendQueue.AddLast(message);
+                _submitFragment = 0;
+            }
+        }
+        else
+        {
+            var node = _sendQueue.AddLast(message);
+            if (_submitNode is null)
+            {
+                _submitNode = node;
+                _submitFragment = 0;
+            }
+        }
+
+        return SubmitResult.Accepted;
+    }
+
+    /// <summary>Submits queued fragments within the windows and sends what the sequencer has ordered.</summary>
+    private void Pump(Instant now, Outbox outbox)
+    {
+        if (_state == NodeState.Operational && _view is not null)
+        {
+            if (IsSequencer)
+            {
+                while (_submitNode is not null && _nextSequence - _stable < (ulong)_options.SequencerWindow)
+                {
+                    var message = _submitNode.Value;
+                    ushort index = _submitFragment;
+                    AdvanceSubmitCursor();
+                    Sequence(Self.Node, message.MessageNo, index, message.FragmentCount,
+                        message.Fragment(index, _options.FragmentPayloadSize).ToArray());
+                }
+            }
+            else if (_submitNode is not null && _inflight.Count < _options.SendWindow)
+            {
+                int firstNew = _inflight.Count;
+                while (_submitNode is not null && _inflight.Count < _options.SendWindow)
+                {
+                    var message = _submitNode.Value;
+                    ushort index = _submitFragment;
+                    AdvanceSubmitCursor();
+                    _inflight.Enqueue((++_submitSequence, message, index));
+                }
+
+                if (_inflight.Count - firstNew > 0 && firstNew == 0)
+                {
+                    _lastDataProgress = now;
+                }
+
+                SendData(firstNew, outbox);
+            }
+        }
+
+        FlushBroadcast(outbox);
+        DeliverReady(now, outbox);
+        MaybeAck(outbox);
+    }
+
+    private void AdvanceSubmitCursor()
+    {
+        if (_submitNode is null)
+        {
+            return;
+        }
+
+        _submitFragment++;
+        if (_submitFragment >= _submitNode.Value.FragmentCount)
+        {
+            _submitNode = _submitNode.Next;
+            _submitFragment = 0;
+        }
+    }
+
+    /// <summary>Sends in-flight fragments from position <paramref name="skip"/> on to the sequencer, packed into datagrams.</summary>
+    private void SendData(int skip, Outbox outbox)
+    {
+        if (_view is null || _inflight.Count <= skip)
+        {
+            return;
+        }
+
+        int fragmentSize = _options.FragmentPayloadSize;
+        int budget = _options.MaxDatagramSize - WireProtocol.HeaderSize - DataHeader.Size;
+        var batch = new List<(ulong SubmitSeq, OutgoingMessage Message, ushort Index)>();
+        int size = 0;
+        foreach (var item in _inflight.Skip(skip))
+        {
+            int fragSize = Fragment.Overhead + item.Message.Fragment(item.Index, fragmentSize).Length;
+            if (batch.Count > 0 && (size + fragSize > budget || batch.Count == ushort.MaxValue))
+            {
+                SendDataBatch(batch, size, outbox);
+                batch.Clear();
+                size = 0;
+            }
+
+            batch.Add(item);
+            size += fragSize;
+        }
+
+        if (batch.Count > 0)
+        {
+            SendDataBatch(batch, size, outbox);
+        }
+    }
+
+    private void SendDataBatch(List<(ulong SubmitSeq, OutgoingMessage Message, ushort Index)> batch, int size, Outbox outbox)
+    {
+        var view = _view!;
+        var w = Begin(PacketType.Data, DataHeader.Size + size, out byte[] buffer);
+        new DataHeader(view.Id, (ushort)batch.Count).Write(ref w);
+        foreach (var (submitSeq, message, index) in batch)
+        {
+            new Fragment(submitSeq, Self.Node, message.MessageNo, index, message.FragmentCount,
+                message.Fragment(index, _options.FragmentPayloadSize)).Write(ref w);
+        }
+
+        Send(view.Sequencer, buffer, w.Position, outbox);
+    }
+
+    /// <summary>Our fragment came back ordered: it and every fragment submitted before it are sequenced.</summary>
+    private void MarkSequenced(ulong messageNo, ushort index, Instant now)
+    {
+        while (_inflight.Count > 0)
+        {
+            var (_, message, i) = _inflight.Dequeue();
+            _lastDataProgress = now;
+            if (message.MessageNo == messageNo && i == index)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Our own message was delivered back to us: it is sent.</summary>
+    private void CompleteOwn(ulong messageNo, Outbox outbox)
+    {
+        var node = _sendQueue.First;
+        while (node is not null && node.Value.MessageNo != messageNo)
+        {
+            node = node.Next;
+        }
+
+        if (node is null)
+        {
+            Emit(outbox, Core.Diagnostics.LogLevel.Error, $"delivered own message {messageNo} that is not queued");
+            return;
+        }
+
+        if (node != _sendQueue.First)
+        {
+            Emit(outbox, Core.Diagnostics.LogLevel.Error, $"own message {messageNo} delivered out of submit order");
+        }
+
+        if (_submitNode == node)
+        {
+            _submitNode = node.Next;
+            _submitFragment = 0;
+        }
+
+        _pendingBytes -= node.Value.Payload.Length;
+        _sendQueue.Remove(node);
+    }
+
+    /// <summary>Resends in-flight fragments the sequencer has not ordered within the retransmit interval.</summary>
+    private void RetransmitData(Instant now, Outbox outbox)
+    {
+        if (_inflight.Count == 0 || _state != NodeState.Operational || IsSequencer ||
+            now - _lastDataProgress < _options.RetransmitInterval)
+        {
+            return;
+        }
+
+        Counters.DataRetransmits += _inflight.Count;
+        _lastDataProgress = now;
+        SendData(0, outbox);
+    }
+
+    /// <summary>At a view install: everything not yet delivered back to us is submitted again, whole, in the new view.</summary>
+    private void RequeueOwn()
+    {
+        _inflight.Clear();
+        _submitSequence = 0;
+        _submitNode = _sendQueue.First;
+        _submitFragment = 0;
+    }
+}

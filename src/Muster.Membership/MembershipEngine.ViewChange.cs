@@ -1,0 +1,624 @@
+using Muster.Core;
+using Muster.Core.Diagnostics;
+using Muster.Wire;
+using Muster.Wire.Messages;
+
+namespace Muster.Membership;
+
+// View changes: Prepare (members promise and freeze delivery), Sync (each old view's stream is cut at the highest
+// position any surviving member delivered, and everyone catches up to it), Install (the new view starts).
+public sealed partial class MembershipEngine
+{
+    private ViewChangeAttempt? _attempt;
+
+    // Follower side: the proposal this node is bound to, and where its old view's stream ends.
+    private ViewId _promised;
+    private Instant _promisedAt;
+    private ulong? _cutoff;
+    private NodeId _cutHolder;
+    private bool _syncDone;
+    private PrepareOk _lastPromise;
+
+    // Coordinator side, after install: members that have not yet shown the new view in a heartbeat.
+    private Install? _install;
+    private readonly HashSet<NodeId> _installPending = [];
+    private Instant _installUntil;
+    private Instant _viewInstalledAt;
+
+    private void StartAttempt(MemberId[] members, Instant now, Outbox outbox)
+    {
+        ulong sequence = _maxViewSequence;
+        if (_view is not null)
+        {
+            sequence = Math.Max(sequence, _view.Id.Sequence);
+        }
+
+        sequence = Math.Max(sequence, _promised.Sequence);
+        foreach (var p in _peers.Values)
+        {
+            sequence = Math.Max(sequence, p.MaxViewSequence);
+            sequence = Math.Max(sequence, p.View.Sequence);
+        }
+
+        sequence++;
+        NoteViewSequence(sequence, outbox);
+        var proposal = new ViewId(sequence, Self.Node);
+        _attempt = new ViewChangeAttempt(proposal, members, now, now + _options.ConsensusTimeout);
+        Counters.ViewChangeAttempts++;
+        Emit(outbox, LogLevel.Info, $"proposing view {proposal} with [{string.Join(' ', members)}] ({DescribeChange(members, now)})");
+
+        Promise(proposal, now);
+        _attempt.Promises[Self.Node] = _lastPromise;
+        SendPrepares(now, outbox);
+        AdvanceAttempt(now, outbox);
+    }
+
+    /// <summary>Records a view sequence as used, persisting a new high-water mark first when needed.</summary>
+    private void NoteViewSequence(ulong sequence, Outbox outbox)
+    {
+        _maxViewSequence = Math.Max(_maxViewSequence, sequence);
+        if (_maxViewSequence > _persistedViewSequence)
+        {
+            _persistedViewSequence = _maxViewSequence + ViewSequenceReserve;
+            outbox.PersistViewSequence = _persistedViewSequence;
+        }
+    }
+
+    private string DescribeChange(MemberId[] members, Instant now)
+    {
+        if (_view is null)
+        {
+            return "forming the first view";
+        }
+
+        var reasons = new List<string>();
+        foreach (var m in _view.Members)
+        {
+            if (!Array.Exists(members, x => x == m))
+            {
+                reasons.Add($"{m} {DepartureFor(m, now).ToString().ToLowerInvariant()}");
+            }
+        }
+
+        foreach (var m in members)
+        {
+            if (!_view.Members.Contains(m))
+            {
+                reasons.Add($"{m} joining");
+            }
+        }
+
+        return reasons.Count == 0 ? "re-forming after an interrupted view change" : string.Join(", ", reasons);
+    }
+
+    private DepartureReason DepartureFor(MemberId member, Instant now)
+    {
+        if (!_peers.TryGetValue(member.Node, out var p))
+        {
+            return DepartureReason.Failed;
+        }
+
+        if (p.LeftIncarnation == member.Incarnation)
+        {
+            return DepartureReason.Left;
+        }
+
+        if (p.Incarnation > member.Incarnation)
+        {
+            return DepartureReason.Restarted;
+        }
+
+        return IsAlive(p, now) ? DepartureReason.Unreachable : DepartureReason.Failed;
+    }
+
+    /// <summary>Binds this node to a proposal: no more deliveries in the old view until its cut-off is known.</summary>
+    private void Promise(ViewId proposal, Instant now)
+    {
+        _promised = proposal;
+        _promisedAt = now;
+        _cutoff = null;
+        _syncDone = false;
+        _maxViewSequence = Math.Max(_maxViewSequence, proposal.Sequence);
+        if (_state != NodeState.Left)
+        {
+            _state = NodeState.Flushing;
+        }
+
+        _lastPromise = new PrepareOk(proposal, true, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence, proposal,
+            _options.MinProtocolVersion, _options.MaxProtocolVersion);
+    }
+
+    private void SendPrepares(Instant now, Outbox outbox)
+    {
+        if (_attempt is null)
+        {
+            return;
+        }
+
+        var prepare = new Prepare(_attempt.Proposal, _attempt.Members);
+        byte[]? buffer = null;
+        int length = 0;
+        foreach (var m in _attempt.Members)
+        {
+            if (m.Node == Self.Node || _attempt.Promises.ContainsKey(m.Node))
+            {
+                continue;
+            }
+
+            if (buffer is null)
+            {
+                var w = Begin(PacketType.Prepare, prepare.EncodedSize, out buffer);
+                prepare.Write(ref w);
+                length = w.Position;
+            }
+
+            Send(m.Node, buffer, length, outbox);
+        }
+
+        _ = now;
+    }
+
+    private bool OnPrepare(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    {
+        if (!Prepare.TryRead(ref reader, out var prepare) || prepare is null)
+        {
+            return false;
+        }
+
+        if (prepare.Proposal.Coordinator != peer.Node || !Array.Exists(prepare.Members, m => m == Self))
+        {
+            return true;
+        }
+
+        if (prepare.Proposal == _promised)
+        {
+            // A retransmitted Prepare: answer the same again.
+            SendPrepareOk(peer.Node, _lastPromise, outbox);
+            return true;
+        }
+
+        bool conflict = false;
+        if (_view is not null)
+        {
+            foreach (var m in prepare.Members)
+            {
+                if (_view.TryGetMember(m.Node, out var mine) && mine.Incarnation != m.Incarnation)
+                {
+                    // Our view holds another incarnation of that node: it must leave before the new one joins.
+                    conflict = true;
+                }
+            }
+        }
+
+        bool competing = _attempt is not null && peer.Node > Self.Node;
+        if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || conflict || competing)
+        {
+            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence,
+                _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
+            SendPrepareOk(peer.Node, refusal, outbox);
+            return true;
+        }
+
+        if (_attempt is not null)
+        {
+            Emit(outbox, LogLevel.Info, $"abandoning proposal {_attempt.Proposal} for {prepare.Proposal} from lower node {peer.Node}");
+            _attempt = null;
+        }
+
+        Promise(prepare.Proposal, now);
+        SendPrepareOk(peer.Node, _lastPromise, outbox);
+        return true;
+    }
+
+    private void SendPrepareOk(NodeId to, PrepareOk answer, Outbox outbox)
+    {
+        var w = Begin(PacketType.PrepareOk, PrepareOk.Size, out byte[] buffer);
+        answer.Write(ref w);
+        Send(to, buffer, w.Position, outbox);
+    }
+
+    private bool OnPrepareOk(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    {
+        if (!PrepareOk.TryRead(ref reader, out var answer))
+        {
+            return false;
+        }
+
+        peer.MaxViewSequence = Math.Max(peer.MaxViewSequence, Math.Max(answer.MaxViewSequence, answer.Promised.Sequence));
+        if (_attempt is null || answer.Proposal != _attempt.Proposal || _attempt.Syncing || !_attempt.Includes(peer.Node))
+        {
+            return true;
+        }
+
+        if (!answer.Accepted)
+        {
+            // Refused: it is bound to a higher proposal or holds a conflicting view. Try again later, higher.
+            Emit(outbox, LogLevel.Debug, $"node {peer.Node} refused proposal {_attempt.Proposal} (bound to {answer.Promised})");
+            _maxViewSequence = Math.Max(_maxViewSequence, answer.Promised.Sequence);
+            _attempt.Deadline = _attempt.Deadline < now + _options.RetransmitInterval ? _attempt.Deadline : now + _options.RetransmitInterval;
+            return true;
+        }
+
+        _attempt.Promises[peer.Node] = answer;
+        AdvanceAttempt(now, outbox);
+        return true;
+    }
+
+    private void AdvanceAttempt(Instant now, Outbox outbox)
+    {
+        var attempt = _attempt;
+        if (attempt is null)
+        {
+            return;
+        }
+
+        if (!attempt.Syncing)
+        {
+            if (attempt.Promises.Count < attempt.Members.Length)
+            {
+                return;
+            }
+
+            attempt.Syncing = true;
+            attempt.Deadline = now + _options.ConsensusTimeout;
+            attempt.SyncMessage = new Sync(attempt.Proposal, ComputeCuts(attempt));
+            SendSyncs(attempt, outbox);
+            ApplySync(attempt.SyncMessage, now, outbox);
+            if (_attempt != attempt)
+            {
+                // Catching up completed the attempt re-entrantly (CheckSyncDone advanced it).
+                return;
+            }
+
+            if (_syncDone)
+            {
+                attempt.Synced.Add(Self.Node);
+            }
+        }
+
+        if (attempt.Synced.Count < attempt.Members.Length)
+        {
+            return;
+        }
+
+        InstallAsCoordinator(attempt, now, outbox);
+    }
+
+    /// <summary>For every old view among the members: the highest position any of them delivered, and who has it.</summary>
+    private static SyncCut[] ComputeCuts(ViewChangeAttempt attempt)
+    {
+        var cuts = new Dictionary<ViewId, SyncCut>();
+        foreach (var (node, promise) in attempt.Promises.OrderBy(p => p.Key))
+        {
+            if (promise.CurrentView.IsNone)
+            {
+                continue;
+            }
+
+            if (!cuts.TryGetValue(promise.CurrentView, out var cut) || promise.Delivered > cut.Cutoff)
+            {
+                cuts[promise.CurrentView] = new SyncCut(promise.CurrentView, promise.Delivered, node);
+            }
+        }
+
+        return [.. cuts.Values.OrderBy(c => c.OldView)];
+    }
+
+    private void SendSyncs(ViewChangeAttempt attempt, Outbox outbox)
+    {
+        if (attempt.SyncMessage is null)
+        {
+            return;
+        }
+
+        byte[]? buffer = null;
+        int length = 0;
+        foreach (var m in attempt.Members)
+        {
+            if (m.Node == Self.Node || attempt.Synced.Contains(m.Node))
+            {
+                continue;
+            }
+
+            if (buffer is null)
+            {
+                var w = Begin(PacketType.Sync, attempt.SyncMessage.EncodedSize, out buffer);
+                attempt.SyncMessage.Write(ref w);
+                length = w.Position;
+            }
+
+            Send(m.Node, buffer, length, outbox);
+        }
+    }
+
+    private bool OnSync(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    {
+        if (!Sync.TryRead(ref reader, out var sync) || sync is null)
+        {
+            return false;
+        }
+
+        if (sync.Proposal != _promised || peer.Node != sync.Proposal.Coordinator)
+        {
+            return true;
+        }
+
+        ApplySync(sync, now, outbox);
+        if (_syncDone)
+        {
+            SendSyncOk(peer.Node, outbox);
+        }
+
+        return true;
+    }
+
+    /// <summary>Learns where the old view's stream ends; delivers up to there, fetching what is missing from the holder.</summary>
+    private void ApplySync(Sync sync, Instant now, Outbox outbox)
+    {
+        if (_syncDone)
+        {
+            return;
+        }
+
+        if (_view is null)
+        {
+            _syncDone = true;
+            return;
+        }
+
+        ulong cutoff = _delivered;
+        NodeId holder = Self.Node;
+        foreach (var cut in sync.Cuts)
+        {
+            if (cut.OldView == _view.Id)
+            {
+                cutoff = cut.Cutoff;
+                holder = cut.Holder;
+            }
+        }
+
+        if (cutoff < _delivered)
+        {
+            // Cannot happen if every member reports honestly: our own report is part of the maximum.
+            Emit(outbox, LogLevel.Error, $"sync cut-off {cutoff} below our delivered position {_delivered} in view {_view.Id}");
+            cutoff = _delivered;
+        }
+
+        _cutoff = cutoff;
+        _cutHolder = holder;
+        DeliverReady(now, outbox);
+        CheckSyncDone(now, outbox);
+        if (!_syncDone)
+        {
+            RequestMissing(outbox);
+        }
+    }
+
+    private void CheckSyncDone(Instant now, Outbox outbox)
+    {
+        if (_syncDone || _cutoff is null || _delivered < _cutoff.Value)
+        {
+            return;
+        }
+
+        _syncDone = true;
+        if (_attempt is not null && _attempt.Proposal == _promised)
+        {
+            _attempt.Synced.Add(Self.Node);
+            AdvanceAttempt(now, outbox);
+        }
+        else if (!_promised.IsNone)
+        {
+            SendSyncOk(_promised.Coordinator, outbox);
+        }
+    }
+
+    private void SendSyncOk(NodeId to, Outbox outbox)
+    {
+        var w = Begin(PacketType.SyncOk, SyncOk.Size, out byte[] buffer);
+        new SyncOk(_promised).Write(ref w);
+        Send(to, buffer, w.Position, outbox);
+    }
+
+    private bool OnSyncOk(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    {
+        if (!SyncOk.TryRead(ref reader, out var ok))
+        {
+            return false;
+        }
+
+        if (_attempt is not null && _attempt.Syncing && ok.Proposal == _attempt.Proposal && _attempt.Includes(peer.Node))
+        {
+            _attempt.Synced.Add(peer.Node);
+            AdvanceAttempt(now, outbox);
+        }
+
+        return true;
+    }
+
+    private void InstallAsCoordinator(ViewChangeAttempt attempt, Instant now, Outbox outbox)
+    {
+        byte version = _options.MaxProtocolVersion;
+        foreach (var promise in attempt.Promises.Values)
+        {
+            version = Math.Min(version, promise.MaxVersion);
+        }
+
+        var members = attempt.Members
+            .Select(m => new InstallMember(m, attempt.Promises[m.Node].CurrentView))
+            .ToArray();
+        var departures = new List<Departure>();
+        if (_view is not null)
+        {
+            foreach (var m in _view.Members)
+            {
+                if (!Array.Exists(attempt.Members, x => x == m))
+                {
+                    departures.Add(new Departure(m, DepartureFor(m, now)));
+                }
+            }
+        }
+
+        var install = new Install(attempt.Proposal, version, members, [.. departures]);
+        _attempt = null;
+        _install = install;
+        _installPending.Clear();
+        foreach (var m in attempt.Members)
+        {
+            if (m.Node != Self.Node)
+            {
+                _installPending.Add(m.Node);
+            }
+        }
+
+        _installUntil = now + _options.FailureTimeout;
+        SendInstalls(outbox);
+        ApplyInstall(install, now, outbox);
+    }
+
+    private void SendInstalls(Outbox outbox)
+    {
+        if (_install is null || _installPending.Count == 0)
+        {
+            return;
+        }
+
+        var w = Begin(PacketType.Install, _install.EncodedSize, out byte[] buffer);
+        _install.Write(ref w);
+        foreach (var node in _installPending)
+        {
+            Send(node, buffer, w.Position, outbox);
+        }
+    }
+
+    private bool OnInstall(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    {
+        if (!Install.TryRead(ref reader, out var install) || install is null)
+        {
+            return false;
+        }
+
+        if (install.Proposal != _promised || peer.Node != install.Proposal.Coordinator || !_syncDone ||
+            !Array.Exists(install.Members, m => m.Member == Self))
+        {
+            return true;
+        }
+
+        if (_view is not null && install.Proposal <= _view.Id)
+        {
+            return true;
+        }
+
+        ApplyInstall(install, now, outbox);
+        return true;
+    }
+
+    private void ApplyInstall(Install install, Instant now, Outbox outbox)
+    {
+        var previous = _view;
+        var members = install.Members.Select(m => m.Member).Order().ToArray();
+        var view = new View(install.Proposal, members, install.ProtocolVersion);
+
+        var joined = new List<MemberChange>();
+        var left = new List<MemberChange>();
+        foreach (var m in install.Members)
+        {
+            if (previous is null || !previous.Members.Contains(m.Member))
+            {
+                if (m.Member == Self)
+                {
+                    continue;
+                }
+
+                bool merged = !m.PreviousView.IsNone && (previous is null || m.PreviousView != previous.Id);
+                joined.Add(new MemberChange(m.Member, merged ? MemberChangeReason.Merged : MemberChangeReason.Joined));
+            }
+        }
+
+        if (previous is not null)
+        {
+            foreach (var m in previous.Members)
+            {
+                if (members.Contains(m))
+                {
+                    continue;
+                }
+
+                var known = Array.Find(install.Departures, d => d.Member == m);
+                var reason = known.Member == m ? known.Reason : DepartureFor(m, now);
+                left.Add(new MemberChange(m, reason switch
+                {
+                    DepartureReason.Left => MemberChangeReason.Left,
+                    DepartureReason.Restarted => MemberChangeReason.Restarted,
+                    DepartureReason.Unreachable => MemberChangeReason.Unreachable,
+                    _ => MemberChangeReason.Failed,
+                }));
+            }
+        }
+
+        ResetOrdering(view);
+        _view = view;
+        _viewInstalledAt = now;
+        _state = NodeState.Operational;
+        _maxViewSequence = Math.Max(_maxViewSequence, view.Id.Sequence);
+        _cutoff = null;
+        _syncDone = false;
+        Counters.ViewChanges++;
+        var change = new ViewChange(view, previous, joined, left);
+        Emit(outbox, LogLevel.Info, $"installed {change}");
+        outbox.Events.Add(MembershipEvent.Changed(change));
+    }
+
+    private void ViewChangeTick(Instant now, bool retransmitDue, Outbox outbox)
+    {
+        if (_attempt is not null)
+        {
+            if (now >= _attempt.Deadline)
+            {
+                var missing = _attempt.Members
+                    .Where(m => m.Node != Self.Node && !(_attempt.Syncing ? _attempt.Synced.Contains(m.Node) : _attempt.Promises.ContainsKey(m.Node)))
+                    .ToList();
+                foreach (var m in missing)
+                {
+                    // It did not answer in time: leave it out of the next proposal for a while, so we converge.
+                    _peers[m.Node].ExcludedUntil = now + _options.FailureTimeout;
+                }
+
+                Emit(outbox, LogLevel.Info, missing.Count == 0
+                    ? $"view change {_attempt.Proposal} was refused; proposing again"
+                    : $"view change {_attempt.Proposal} timed out waiting for {string.Join(", ", missing)}; proposing again without them");
+                _attempt = null;
+                Evaluate(now, outbox);
+            }
+            else if (retransmitDue && _attempt.Syncing)
+            {
+                SendSyncs(_attempt, outbox);
+            }
+            else if (retransmitDue)
+            {
+                SendPrepares(now, outbox);
+            }
+        }
+
+        if (_install is not null)
+        {
+            if (now >= _installUntil || _view is null || _view.Id != _install.Proposal || _installPending.Count == 0)
+            {
+                _install = null;
+                _installPending.Clear();
+            }
+            else if (retransmitDue)
+            {
+                SendInstalls(outbox);
+            }
+        }
+
+        if (retransmitDue && _state == NodeState.Flushing && _cutoff is not null && !_syncDone)
+        {
+            RequestMissing(outbox);
+        }
+    }
+
+    private bool HasViewChangeWork() =>
+        _attempt is not null || _install is not null || (_state == NodeState.Flushing && _cutoff is not null && !_syncDone);
+}

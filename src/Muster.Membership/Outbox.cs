@@ -1,0 +1,94 @@
+using Muster.Core;
+using Muster.Core.Diagnostics;
+
+namespace Muster.Membership;
+
+/// <summary>A datagram the engine wants sent.</summary>
+/// <remarks>Several packets may share one buffer (one ordered batch goes to every member); never modify it.</remarks>
+public readonly record struct OutgoingPacket(NodeId Destination, byte[] Buffer, int Length);
+
+/// <summary>The kind of a <see cref="MembershipEvent"/>.</summary>
+public enum MembershipEventKind : byte
+{
+    /// <summary>A message delivered in the total order.</summary>
+    Delivered = 1,
+    /// <summary>A new view installed (after every message of the old view this node delivers).</summary>
+    ViewChanged = 2,
+    /// <summary>Something worth a log line.</summary>
+    Log = 3,
+    /// <summary>This node has left the cluster; the shell should stop.</summary>
+    LeftCluster = 4,
+}
+
+/// <summary>An ordered effect for the layer above: a delivery, a view change, a log line.</summary>
+public readonly struct MembershipEvent
+{
+    private MembershipEvent(MembershipEventKind kind, MemberId sender, ulong messageNo, byte[]? payload,
+        ViewChange? viewChange, LogLevel level, string? text)
+    {
+        Kind = kind;
+        Sender = sender;
+        MessageNo = messageNo;
+        Payload = payload;
+        ViewChange = viewChange;
+        Level = level;
+        Text = text;
+    }
+
+    public MembershipEventKind Kind { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: who sent it.</summary>
+    public MemberId Sender { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: the sender's message number (per incarnation, from 1).</summary>
+    public ulong MessageNo { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: the message.</summary>
+    public byte[]? Payload { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.ViewChanged"/>.</summary>
+    public ViewChange? ViewChange { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.Log"/>.</summary>
+    public LogLevel Level { get; }
+
+    /// <summary>For <see cref="MembershipEventKind.Log"/>.</summary>
+    public string? Text { get; }
+
+    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload) =>
+        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null);
+
+    internal static MembershipEvent Changed(ViewChange change) =>
+        new(MembershipEventKind.ViewChanged, default, 0, null, change, default, null);
+
+    internal static MembershipEvent Log(LogLevel level, string text) =>
+        new(MembershipEventKind.Log, default, 0, null, null, level, text);
+
+    internal static MembershipEvent Left() => new(MembershipEventKind.LeftCluster, default, 0, null, null, default, null);
+}
+
+/// <summary>Effects produced by one call into the engine. The shell carries them out, then calls <see cref="Clear"/>.</summary>
+/// <remarks>
+/// Order matters: first persist <see cref="PersistViewSequence"/> (durably, before any packet leaves, because a
+/// proposal with that sequence may be in the packets), then send <see cref="Packets"/>, then hand
+/// <see cref="Events"/> to the layer above in order.
+/// </remarks>
+public sealed class Outbox
+{
+    /// <summary>Datagrams to send.</summary>
+    public List<OutgoingPacket> Packets { get; } = [];
+
+    /// <summary>Ordered events for the layer above.</summary>
+    public List<MembershipEvent> Events { get; } = [];
+
+    /// <summary>When set: the view sequence high-water mark to store durably before sending anything.</summary>
+    public ulong? PersistViewSequence { get; set; }
+
+    /// <summary>Empties the outbox for reuse.</summary>
+    public void Clear()
+    {
+        Packets.Clear();
+        Events.Clear();
+        PersistViewSequence = null;
+    }
+}

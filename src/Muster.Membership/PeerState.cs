@@ -1,0 +1,32 @@
+using Muster.Core;
+
+namespace Muster.Membership;
+
+/// <summary>What this node knows about another configured node, from its packets.</summary>
+internal sealed class PeerState
+{
+    public PeerState(NodeId node) => Node = node;
+
+    public NodeId Node { get; }
+
+    /// <summary>Newest incarnation heard; packets from older ones are dropped.</summary>
+    public ulong Incarnation;
+
+    /// <summary>When any valid packet from <see cref="Incarnation"/> last arrived.</summary>
+    public Instant LastHeard = new(long.MinValue / 2);
+
+    /// <summary>From its last heartbeat.</summary>
+    public ViewId View;
+    public NodeState State;
+    public NodeId[] Heard = [];
+    public ulong MaxViewSequence;
+    public Instant ViewReportedSince;
+
+    /// <summary>The incarnation that announced a clean leave (0 = none).</summary>
+    public ulong LeftIncarnation;
+
+    /// <summary>Kept out of proposals until then, after it failed to answer one.</summary>
+    public Instant ExcludedUntil;
+
+    public bool Hears(NodeId other) => Array.IndexOf(Heard, other) >= 0;
+}

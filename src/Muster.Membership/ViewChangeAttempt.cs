@@ -1,0 +1,27 @@
+using Muster.Core;
+using Muster.Wire.Messages;
+
+namespace Muster.Membership;
+
+/// <summary>A view change this node coordinates: the proposal, its members, and what each has answered.</summary>
+internal sealed class ViewChangeAttempt
+{
+    public ViewChangeAttempt(ViewId proposal, MemberId[] members, Instant started, Instant deadline)
+    {
+        Proposal = proposal;
+        Members = members;
+        Started = started;
+        Deadline = deadline;
+    }
+
+    public ViewId Proposal { get; }
+    public MemberId[] Members { get; }
+    public Instant Started { get; }
+    public Instant Deadline { get; set; }
+    public bool Syncing { get; set; }
+    public Sync? SyncMessage { get; set; }
+    public Dictionary<NodeId, PrepareOk> Promises { get; } = [];
+    public HashSet<NodeId> Synced { get; } = [];
+
+    public bool Includes(NodeId node) => Array.Exists(Members, m => m.Node == node);
+}

@@ -1,0 +1,35 @@
+namespace Muster.Wire;
+
+/// <summary>Protocol constants shared by every node.</summary>
+public static class WireProtocol
+{
+    /// <summary>First two bytes of every packet: "MU" read little-endian.</summary>
+    public const ushort Magic = 0x554D;
+
+    /// <summary>Oldest wire version this build speaks.</summary>
+    public const byte MinVersion = 1;
+
+    /// <summary>Newest wire version this build speaks.</summary>
+    public const byte MaxVersion = 1;
+
+    /// <summary>Size of <see cref="PacketHeader"/> on the wire.</summary>
+    public const int HeaderSize = 32;
+
+    /// <summary>Largest datagram any node accepts, whatever its configuration.</summary>
+    public const int MaxDatagramSize = 65_000;
+
+    /// <summary>Largest number of nodes in one cluster (bounds every list in a packet).</summary>
+    public const int MaxNodes = 1024;
+
+    /// <summary>A stable 32-bit hash of the cluster name (FNV-1a over UTF-8) carried in every header.</summary>
+    public static uint ClusterHash(string clusterName)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(clusterName))
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        return hash;
+    }
+}
