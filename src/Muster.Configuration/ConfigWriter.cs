@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+using Muster.Core.Diagnostics;
+
+namespace Muster.Configuration;
+
+/// <summary>Writes a <see cref="ClusterConfig"/> as a <c>muster.toml</c> that <see cref="ConfigLoader"/> reads back equal.</summary>
+public static class ConfigWriter
+{
+    /// <summary>Formats <paramref name="config"/> as TOML.</summary>
+    /// <remarks>
+    /// Every key is written, except timing values equal to the profile's, which appear as comments so the file
+    /// still shows them. The configuration is not validated; call <see cref="ConfigLoader.Validate"/> first if it was
+    /// built in code.
+    /// </remarks>
+    public static string Write(ClusterConfig config)
+    {
+        var w = new StringBuilder();
+        w.Append("# Muster cluster configuration. Every node uses the same file; see docs/configuration.md.\n\n");
+
+        w.Append("[cluster]\n");
+        Line(w, "name", Str(config.ClusterName));
+        Line(w, "config_version", config.ConfigVersion.ToString(CultureInfo.InvariantCulture));
+        Line(w, "port", Int(config.Port));
+
+        foreach (NodeConfig node in config.Nodes)
+        {
+            w.Append("\n[[node]]\n");
+            Line(w, "id", node.Id.ToString(CultureInfo.InvariantCulture));
+            Line(w, "name", Str(node.Name));
+            Line(w, "addresses", Array(node.Endpoints.Select(e => ValueSyntax.FormatEndpoint(e, config.Port))));
+        }
+
+        TimingOptions timing = config.Timing;
+        TimingOptions? profile = TimingOptions.TryGetProfile(timing.ProfileName, out TimingOptions? p) ? p : null;
+        w.Append("\n[timing]\n");
+        Line(w, "profile", Str(timing.ProfileName));
+        Timing(w, "heartbeat_interval", timing.HeartbeatInterval, profile?.HeartbeatInterval);
+        Timing(w, "failure_timeout", timing.FailureTimeout, profile?.FailureTimeout);
+        Timing(w, "consensus_timeout", timing.ConsensusTimeout, profile?.ConsensusTimeout);
+        Timing(w, "join_timeout", timing.JoinTimeout, profile?.JoinTimeout);
+        Timing(w, "retransmit_interval", timing.RetransmitInterval, profile?.RetransmitInterval);
+        Timing(w, "merge_interval", timing.MergeInterval, profile?.MergeInterval);
+
+        LimitOptions limits = config.Limits;
+        w.Append("\n[limits]\n");
+        Line(w, "max_message_size", Size(limits.MaxMessageSize));
+        Line(w, "max_datagram_size", Size(limits.MaxDatagramSize));
+        Line(w, "send_window", Int(limits.SendWindow));
+        Line(w, "sequencer_window", Int(limits.SequencerWindow));
+        Line(w, "max_pending_bytes", Size(limits.MaxPendingBytes));
+        Line(w, "ipc_max_clients", Int(limits.IpcMaxClients));
+        Line(w, "ipc_client_queue", Int(limits.IpcClientQueue));
+        Line(w, "ipc_client_high_water", Int(limits.IpcClientHighWater));
+        Line(w, "ipc_client_stall_timeout", Str(ValueSyntax.FormatDuration(limits.IpcClientStallTimeout)));
+        Line(w, "ipc_max_frame", Size(limits.IpcMaxFrame));
+
+        IpcOptions ipc = config.Ipc;
+        w.Append("\n[ipc]\n");
+        Line(w, "socket", Str(ipc.SocketPath));
+        Line(w, "socket_mode", Str(ValueSyntax.FormatMode(ipc.SocketMode)));
+        Line(w, "socket_group", Str(ipc.SocketGroup ?? ""));
+        Line(w, "allowed_users", Array(ipc.AllowedUsers));
+        Line(w, "allowed_groups", Array(ipc.AllowedGroups));
+
+        w.Append("\n[system]\n");
+        Line(w, "state_dir", Str(config.System.StateDirectory));
+        Line(w, "sched_rr", Bool(config.System.SchedRr));
+        Line(w, "lock_memory", Bool(config.System.LockMemory));
+
+        w.Append("\n[logging]\n");
+        Line(w, "level", Str(config.Logging.Level switch
+        {
+            LogLevel.Debug => "debug",
+            LogLevel.Warning => "warning",
+            LogLevel.Error => "error",
+            _ => "info",
+        }));
+        Line(w, "file", Str(config.Logging.File ?? ""));
+        return w.ToString();
+    }
+
+    private static void Line(StringBuilder w, string key, string value) => w.Append(key).Append(" = ").Append(value).Append('\n');
+
+    private static void Timing(StringBuilder w, string key, TimeSpan value, TimeSpan? fromProfile)
+    {
+        if (value == fromProfile)
+        {
+            w.Append("# ");
+            Line(w, key, Str(ValueSyntax.FormatDuration(value)) + "  (from the profile)");
+        }
+        else
+        {
+            Line(w, key, Str(ValueSyntax.FormatDuration(value)));
+        }
+    }
+
+    private static string Str(string value) => ValueSyntax.Quote(value);
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    // Whole KiB or MiB are written as strings ("1MiB"), anything else as a plain byte count.
+    private static string Size(int value)
+    {
+        string text = ValueSyntax.FormatSize(value);
+        return text.EndsWith('B') ? Str(text) : text;
+    }
+
+    private static string Array(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Str)) + "]";
+}
