@@ -1,0 +1,109 @@
+using Muster.Core;
+
+namespace Muster.Ipc.Contracts;
+
+/// <summary>A new view was installed; sent to clients that track membership.</summary>
+/// <param name="View">The new view with all its members.</param>
+/// <param name="Changes">
+/// The nodes whose membership changed: joined ones (in <paramref name="View"/>) and left or failed ones (not in it).
+/// Empty in the first event after a <see cref="TrackMembershipRequest"/> with <see cref="TrackFlags.Current"/>.
+/// </param>
+public sealed record MembershipChangedEvent(ClusterView View, IReadOnlyList<MemberChange> Changes) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.MembershipChanged;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+        WireModel.WriteView(ref writer, View);
+        writer.WriteCount(Changes.Count);
+        foreach (var c in Changes)
+        {
+            writer.WriteNode(c.NodeId);
+            writer.WriteUInt64(c.Incarnation);
+            writer.WriteString(c.Name);
+            writer.WriteByte((byte)c.Change);
+            writer.WriteString(c.Reason);
+        }
+    }
+
+    internal static MembershipChangedEvent Read(ref FrameReader r)
+    {
+        var view = WireModel.ReadView(ref r);
+        int count = r.ReadCount(WireModel.MinMemberChangeSize, "changes");
+        var changes = count == 0 ? [] : new MemberChange[count];
+        for (int i = 0; i < count && !r.Failed; i++)
+        {
+            var node = r.ReadNode("change.nodeId");
+            ulong incarnation = r.ReadUInt64("change.incarnation");
+            string name = r.ReadString("change.name");
+            var change = (MembershipChange)r.ReadEnumByte(
+                (byte)MembershipChange.NoChange, (byte)MembershipChange.Merged, "change.change");
+            string reason = r.ReadString("change.reason");
+            changes[i] = new MemberChange(node, incarnation, name, change, reason);
+        }
+
+        return new MembershipChangedEvent(view, changes);
+    }
+}
+
+/// <summary>A message delivered to a group the client has joined, in the cluster's agreed order (CPG deliver_fn).</summary>
+/// <param name="Group">The group.</param>
+/// <param name="Sender">The process that sent it.</param>
+/// <param name="Payload">The message.</param>
+public sealed record GroupMessageEvent(string Group, GroupMember Sender, ReadOnlyMemory<byte> Payload) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.GroupMessage;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+        writer.WriteString(Group);
+        WireModel.WriteGroupMember(ref writer, Sender);
+        writer.WriteBlob(Payload.Span);
+    }
+
+    internal static GroupMessageEvent Read(ref FrameReader r)
+    {
+        string group = r.ReadString("group");
+        var sender = WireModel.ReadGroupMember(ref r);
+        byte[] payload = r.ReadBlob("payload");
+        return new GroupMessageEvent(group, sender, payload);
+    }
+}
+
+/// <summary>A group's membership changed (CPG confchg_fn).</summary>
+/// <param name="Group">The group.</param>
+/// <param name="ViewId">The cluster view in which the change happened.</param>
+/// <param name="Members">The group's processes after the change.</param>
+/// <param name="Joined">The processes that joined, with why.</param>
+/// <param name="Left">The processes that left, with why.</param>
+public sealed record GroupMembershipChangedEvent(
+    string Group,
+    ViewId ViewId,
+    IReadOnlyList<GroupMember> Members,
+    IReadOnlyList<GroupMemberChange> Joined,
+    IReadOnlyList<GroupMemberChange> Left) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.GroupMembershipChanged;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+        writer.WriteString(Group);
+        writer.WriteViewId(ViewId);
+        WireModel.WriteGroupMembers(ref writer, Members);
+        WireModel.WriteGroupMemberChanges(ref writer, Joined);
+        WireModel.WriteGroupMemberChanges(ref writer, Left);
+    }
+
+    internal static GroupMembershipChangedEvent Read(ref FrameReader r)
+    {
+        string group = r.ReadString("group");
+        var viewId = r.ReadViewId("viewId");
+        var members = WireModel.ReadGroupMembers(ref r, "members");
+        var joined = WireModel.ReadGroupMemberChanges(ref r, "joined");
+        var left = WireModel.ReadGroupMemberChanges(ref r, "left");
+        return new GroupMembershipChangedEvent(group, viewId, members, joined, left);
+    }
+}

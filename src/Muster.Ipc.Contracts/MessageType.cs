@@ -1,0 +1,77 @@
+namespace Muster.Ipc.Contracts;
+
+/// <summary>The u16 that starts every frame body and says how to read the rest.</summary>
+/// <remarks>
+/// Requests (client to daemon) are 0x0001-0x7FFF, responses 0x8001-0xBFFF, events 0xC001-0xFFFF. Part of the wire
+/// protocol: never renumber.
+/// </remarks>
+public enum MessageType : ushort
+{
+    /// <summary><see cref="HelloRequest"/>.</summary>
+    Hello = 0x0001,
+    /// <summary><see cref="GetStatusRequest"/>.</summary>
+    GetStatus = 0x0002,
+    /// <summary><see cref="GetMembersRequest"/>.</summary>
+    GetMembers = 0x0003,
+    /// <summary><see cref="TrackMembershipRequest"/>.</summary>
+    TrackMembership = 0x0004,
+    /// <summary><see cref="StopTrackMembershipRequest"/>.</summary>
+    StopTrackMembership = 0x0005,
+    /// <summary><see cref="GroupJoinRequest"/>.</summary>
+    GroupJoin = 0x0006,
+    /// <summary><see cref="GroupLeaveRequest"/>.</summary>
+    GroupLeave = 0x0007,
+    /// <summary><see cref="GroupSendRequest"/>.</summary>
+    GroupSend = 0x0008,
+    /// <summary><see cref="GetGroupsRequest"/>.</summary>
+    GetGroups = 0x0009,
+    /// <summary><see cref="GetGroupMembersRequest"/>.</summary>
+    GetGroupMembers = 0x000A,
+    /// <summary><see cref="LeaveClusterRequest"/>.</summary>
+    LeaveCluster = 0x000B,
+
+    /// <summary><see cref="HelloOkResponse"/>.</summary>
+    HelloOk = 0x8001,
+    /// <summary><see cref="OkResponse"/>.</summary>
+    Ok = 0x8002,
+    /// <summary><see cref="ErrorResponse"/>.</summary>
+    Error = 0x8003,
+    /// <summary><see cref="StatusResponse"/>.</summary>
+    StatusResult = 0x8004,
+    /// <summary><see cref="MembersResponse"/>.</summary>
+    MembersResult = 0x8005,
+    /// <summary><see cref="GroupsResponse"/>.</summary>
+    GroupsResult = 0x8006,
+    /// <summary><see cref="GroupMembersResponse"/>.</summary>
+    GroupMembersResult = 0x8007,
+
+    /// <summary><see cref="MembershipChangedEvent"/>.</summary>
+    MembershipChanged = 0xC001,
+    /// <summary><see cref="GroupMessageEvent"/>.</summary>
+    GroupMessage = 0xC002,
+    /// <summary><see cref="GroupMembershipChangedEvent"/>.</summary>
+    GroupMembershipChanged = 0xC003,
+}
+
+/// <summary>Which direction and role a <see cref="MessageType"/> has.</summary>
+public enum MessageKind
+{
+    /// <summary>Client to daemon; answered with a response carrying the same request id.</summary>
+    Request,
+    /// <summary>Daemon to client, answering a request.</summary>
+    Response,
+    /// <summary>Daemon to client, unsolicited (request id 0).</summary>
+    Event,
+}
+
+/// <summary>Helpers on <see cref="MessageType"/>.</summary>
+public static class MessageTypeExtensions
+{
+    /// <summary>The kind of a message type, from its range.</summary>
+    public static MessageKind GetKind(this MessageType type) => (ushort)type switch
+    {
+        < 0x8000 => MessageKind.Request,
+        < 0xC000 => MessageKind.Response,
+        _ => MessageKind.Event,
+    };
+}
