@@ -111,7 +111,8 @@ internal sealed class ConfigBinder
                 string? guess = Suggest(table.Name, s_schema.Select(s => s.Table));
                 string suggestion = guess is null ? "" : $"did you mean {(guess == NodeTable ? "[[node]]" : $"[{guess}]")}? ";
                 string header = table.IsArrayElement ? $"[[{table.Name}]]" : $"[{table.Name}]";
-                throw new ConfigException(_source, table.Line, table.Name, $"unknown table {header} ({suggestion}expected one of {tables})");
+                throw new ConfigException(_source, table.Line, table.Name,
+                    $"unknown table {header} ({suggestion}expected one of {tables})");
             }
             if (table.Name == NodeTable && !table.IsArrayElement)
             {
@@ -335,7 +336,9 @@ internal sealed class ConfigBinder
         entry.Value.Kind == TomlValueKind.String ? entry.Value.String : throw WrongType(entry, path, $"a string ({expected})");
 
     private string RequireString(TomlTable? table, string tablePath, string key, string example) =>
-        TryGet(table, key, out TomlEntry entry, out string path) ? ExpectString(entry, path, example) : throw Missing(table, tablePath, key, example);
+        TryGet(table, key, out TomlEntry entry, out string path)
+            ? ExpectString(entry, path, "e.g. " + example)
+            : throw Missing(table, tablePath, key, example);
 
     private string? ReadString(TomlTable? table, string key) =>
         TryGet(table, key, out TomlEntry entry, out string path) ? ExpectString(entry, path, "in quotes") : null;
@@ -354,7 +357,9 @@ internal sealed class ConfigBinder
         TomlValue v = entry.Value;
         if (v.Kind != TomlValueKind.Integer)
         {
-            string hint = v.Kind == TomlValueKind.String && Int128.TryParse(v.String, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            bool quotedNumber = v.Kind == TomlValueKind.String
+                && Int128.TryParse(v.String, NumberStyles.None, CultureInfo.InvariantCulture, out _);
+            string hint = quotedNumber
                 ? $" (write it without quotes: {v.String})"
                 : "";
             throw WrongType(entry, path, $"an integer{hint}");
@@ -427,7 +432,8 @@ internal sealed class ConfigBinder
         }
         if (bytes < range.Min || bytes > range.Max)
         {
-            throw new ConfigException(_source, entry.Line, path, ConfigValidator.OutOfRange(ValueSyntax.FormatSize(bytes), range, size: true));
+            throw new ConfigException(_source, entry.Line, path,
+                ConfigValidator.OutOfRange(ValueSyntax.FormatSize(bytes), range, size: true));
         }
         return (int)bytes;
     }

@@ -10,12 +10,17 @@ public static class ConfigPaths
     /// <summary>Environment variable naming the configuration file.</summary>
     public const string EnvironmentVariable = "MUSTER_CONFIG";
 
-    /// <summary>Picks the configuration file: <paramref name="commandLinePath"/>, else <c>$MUSTER_CONFIG</c>, else <see cref="DefaultPath"/>.</summary>
+    /// <summary>
+    /// Picks the configuration file: <paramref name="commandLinePath"/>, else <c>$MUSTER_CONFIG</c>, else <see cref="DefaultPath"/>.
+    /// </summary>
     /// <param name="commandLinePath">The path given on the command line (<c>--config</c>), or null. Empty counts as not given.</param>
     public static string Resolve(string? commandLinePath) =>
         Resolve(commandLinePath, Environment.GetEnvironmentVariable(EnvironmentVariable));
 
-    /// <summary>As <see cref="Resolve(string?)"/>, with the environment variable's value passed in (for tests and callers that read the environment themselves).</summary>
+    /// <summary>
+    /// As <see cref="Resolve(string?)"/>, with the environment variable's value passed in (for tests, and for callers
+    /// that read the environment themselves).
+    /// </summary>
     /// <param name="commandLinePath">The path given on the command line, or null.</param>
     /// <param name="environmentValue">The value of <c>MUSTER_CONFIG</c>, or null when unset.</param>
     public static string Resolve(string? commandLinePath, string? environmentValue) =>

@@ -136,7 +136,8 @@ internal sealed class ConfigValidator
             if (!names.TryAdd(node.Name, i))
             {
                 throw new ConfigException(_source, LineOf(Key("name"), prefix), Key("name"),
-                    $"duplicate node name {ValueSyntax.Quote(node.Name)} ({Where(names[node.Name])} has it too; names must be unique, ignoring case)");
+                    $"duplicate node name {ValueSyntax.Quote(node.Name)} ({Where(names[node.Name])} has it too; "
+                    + "names must be unique, ignoring case)");
             }
 
             string addressesKey = Key("addresses");
@@ -248,7 +249,8 @@ internal sealed class ConfigValidator
         if (value <= TimeSpan.Zero || value > MaxDuration)
         {
             string found = value < TimeSpan.Zero ? value.ToString() : ValueSyntax.FormatDuration(value);
-            string origin = _lines is not null && !IsSet(key) && key.StartsWith("timing.", StringComparison.Ordinal) ? $" {ProfileOrigin}" : "";
+            bool fromProfile = _lines is not null && !IsSet(key) && key.StartsWith("timing.", StringComparison.Ordinal);
+            string origin = fromProfile ? $" {ProfileOrigin}" : "";
             string detail = value <= TimeSpan.Zero
                 ? $"must be greater than 0 (found {found}{origin})"
                 : $"{found} is too long (expected at most {ValueSyntax.FormatDuration(MaxDuration)})";

@@ -28,7 +28,9 @@ public sealed record LimitOptions
     /// <summary>Queued events above which a client's queue applies flow control (<c>limits.ipc_client_high_water</c>).</summary>
     public int IpcClientHighWater { get; init; } = 1024;
 
-    /// <summary>How long a client may leave its full queue unread before it is disconnected (<c>limits.ipc_client_stall_timeout</c>).</summary>
+    /// <summary>
+    /// How long a client may leave its full queue unread before it is disconnected (<c>limits.ipc_client_stall_timeout</c>).
+    /// </summary>
     public TimeSpan IpcClientStallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest IPC frame in either direction (<c>limits.ipc_max_frame</c>).</summary>

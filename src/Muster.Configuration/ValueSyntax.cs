@@ -127,9 +127,10 @@ internal static class ValueSyntax
         return true;
     }
 
-    // Whole mebibytes or kibibytes read better ("1MiB"); anything else stays in bytes.
+    // Whole gibi-, mebi- or kibibytes read better ("1MiB"); anything else stays in bytes.
     public static string FormatSize(long bytes) =>
-        bytes != 0 && bytes % (Kib * Kib) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (Kib * Kib)}MiB")
+        bytes != 0 && bytes % (Kib * Kib * Kib) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (Kib * Kib * Kib)}GiB")
+        : bytes != 0 && bytes % (Kib * Kib) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (Kib * Kib)}MiB")
         : bytes != 0 && bytes % Kib == 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / Kib}KiB")
         : bytes.ToString(CultureInfo.InvariantCulture);
 

@@ -260,7 +260,11 @@ public class ConfigLoaderTests
         var config = new ClusterConfig
         {
             ClusterName = "x",
-            Nodes = [new NodeConfig(1, "a", [IPEndPoint.Parse("10.0.0.1:5405")]), new NodeConfig(1, "b", [IPEndPoint.Parse("10.0.0.2:5405")])],
+            Nodes =
+            [
+                new NodeConfig(1, "a", [IPEndPoint.Parse("10.0.0.1:5405")]),
+                new NodeConfig(1, "b", [IPEndPoint.Parse("10.0.0.2:5405")]),
+            ],
         };
         ConfigException ex = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(config));
         Assert.Equal(0, ex.Line);

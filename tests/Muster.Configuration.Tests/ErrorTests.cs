@@ -209,12 +209,14 @@ public class ErrorTests
 
     [Theory]
     [InlineData("[cluster]\nname = 5", "cluster.name", 2, "expected a string")]
-    [InlineData("[cluster]\nname = \"x\"\nport = \"5405\"", "cluster.port", 3, "expected an integer (write it without quotes: 5405), found the string \"5405\"")]
+    [InlineData("[cluster]\nname = \"x\"\nport = \"5405\"", "cluster.port", 3,
+        "expected an integer (write it without quotes: 5405), found the string \"5405\"")]
     [InlineData("[cluster]\nname = \"x\"\nport = true", "cluster.port", 3, "expected an integer, found the boolean true")]
     [InlineData("[cluster]\nname = \"x\"\n[[node]]\nid = \"1\"", "node[0].id", 4, "expected an integer")]
     [InlineData("[cluster]\nname = \"x\"\n[[node]]\nid = 1\nname = \"a\"\naddresses = \"10.0.0.1\"", "node[0].addresses", 6,
         "expected an array of strings such as [\"192.168.1.10\"] (write [\"10.0.0.1\"]), found the string \"10.0.0.1\"")]
-    [InlineData("[cluster]\nname = \"x\"\n[system]\nsched_rr = \"yes\"", "system.sched_rr", 4, "expected true or false, found the string \"yes\"")]
+    [InlineData("[cluster]\nname = \"x\"\n[system]\nsched_rr = \"yes\"", "system.sched_rr", 4,
+        "expected true or false, found the string \"yes\"")]
     [InlineData("[cluster]\nname = \"x\"\n[ipc]\nallowed_users = [0]", "ipc.allowed_users", 4, "write numbers in quotes")]
     [InlineData("[cluster]\nname = \"x\"\n[ipc]\nsocket_mode = 660", "ipc.socket_mode", 4, "modes are octal")]
     [InlineData("[cluster]\nname = \"x\"\n[limits]\nmax_message_size = true", "limits.max_message_size", 4, "expected a size")]

@@ -157,14 +157,16 @@ internal sealed class TomlReader
         {
             if (_singleTables.TryGetValue(name, out TomlTable? single))
             {
-                throw Error(line, name, $"[[{name}]] conflicts with [{name}] on line {single.Line} (a name is either a table or an array of tables)");
+                throw Error(line, name,
+                    $"[[{name}]] conflicts with [{name}] on line {single.Line} (a name is either a table or an array of tables)");
             }
             if (!_arrayTables.TryGetValue(name, out List<TomlTable>? list))
             {
                 list = [];
                 _arrayTables.Add(name, list);
             }
-            var table = new TomlTable(name, string.Create(CultureInfo.InvariantCulture, $"{name}[{list.Count}]"), line, isArrayElement: true);
+            string path = string.Create(CultureInfo.InvariantCulture, $"{name}[{list.Count}]");
+            var table = new TomlTable(name, path, line, isArrayElement: true);
             list.Add(table);
             _tables.Add(table);
             _current = table;
@@ -177,7 +179,8 @@ internal sealed class TomlReader
             }
             if (_arrayTables.TryGetValue(name, out List<TomlTable>? list))
             {
-                throw Error(line, name, $"[{name}] conflicts with [[{name}]] on line {list[0].Line} (a name is either a table or an array of tables)");
+                throw Error(line, name,
+                    $"[{name}] conflicts with [[{name}]] on line {list[0].Line} (a name is either a table or an array of tables)");
             }
             var table = new TomlTable(name, name, line, isArrayElement: false);
             _singleTables.Add(name, table);
@@ -453,7 +456,8 @@ internal sealed class TomlReader
             if (items.Count > 0 && items[0].Kind != item.Kind)
             {
                 throw Error(item.Line, path,
-                    $"array mixes {TomlValue.KindName(items[0].Kind)}s and {TomlValue.KindName(item.Kind)}s (all elements must have one type)");
+                    $"array mixes {TomlValue.KindName(items[0].Kind)}s and {TomlValue.KindName(item.Kind)}s "
+                    + "(all elements must have one type)");
             }
             items.Add(item);
             SkipArraySpace(path, line);
