@@ -1,0 +1,272 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Muster.Core;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Client;
+
+/// <summary>Cluster membership, with the semantics of the SA Forum AIS Cluster Membership Service (CLM).</summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term><see cref="GetCurrentViewAsync"/></term><description><c>saClmClusterTrack(SA_TRACK_CURRENT)</c> with a notification buffer (synchronous answer).</description></item>
+/// <item><term><see cref="TrackAsync"/></term><description><c>saClmClusterTrack(flags)</c> plus the <c>saClmClusterTrackCallback</c> invocations, as an async stream; ending the enumeration is <c>saClmClusterTrackStop</c>.</description></item>
+/// </list>
+/// Node changes use AIS <c>SaClmClusterChangesT</c> numbering (<see cref="MembershipChange"/>); view ids play the
+/// role of AIS <c>viewNumber</c>.
+/// </remarks>
+[SuppressMessage("Design", "CA1001", Justification = "The SemaphoreSlim never creates a wait handle here, so it has nothing to dispose.")]
+public sealed class ClusterMembership
+{
+    private readonly MusterClient _client;
+    private readonly Lock _sync = new();
+    private readonly List<Channel<MembershipChangedEvent>> _subscribers = [];
+    // Serialises TrackMembership/StopTrackMembership so the daemon's tracking state follows the subscriber count.
+    private readonly SemaphoreSlim _trackLock = new(1, 1);
+
+    internal ClusterMembership(MusterClient client)
+    {
+        _client = client;
+    }
+
+    /// <summary>Reads the installed view and its members.</summary>
+    /// <remarks><c>saClmClusterTrack(handle, SA_TRACK_CURRENT, buffer)</c>: answered directly, no callback.</remarks>
+    public async Task<ClusterView> GetCurrentViewAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _client.RequestAsync<MembersResponse>(GetMembersRequest.Instance, cancellationToken).ConfigureAwait(false);
+        return response.View;
+    }
+
+    /// <summary>Streams membership notifications.</summary>
+    /// <remarks>
+    /// <para><c>saClmClusterTrack(handle, flags, NULL)</c> and its callbacks:</para>
+    /// <list type="bullet">
+    /// <item><see cref="TrackFlags.Current"/> alone: one notification with the current members (each
+    /// <see cref="MembershipChange.NoChange"/>), then the stream ends.</item>
+    /// <item><see cref="TrackFlags.Changes"/>: on every view change, all current members plus the nodes that left, each
+    /// with its change.</item>
+    /// <item><see cref="TrackFlags.ChangesOnly"/>: on every view change, only the nodes that changed.</item>
+    /// <item>With <see cref="TrackFlags.Current"/> as well, the stream starts with the current membership.</item>
+    /// </list>
+    /// <para>The stream runs until the enumeration ends (<c>saClmClusterTrackStop</c>), the token is cancelled, or the
+    /// client is disposed (the stream then ends normally). If the connection is lost it throws
+    /// <see cref="MusterNotConnectedException"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">No flag, an unknown flag, or both Changes and ChangesOnly.</exception>
+    public IAsyncEnumerable<ClusterMembershipNotification> TrackAsync(TrackFlags flags, CancellationToken cancellationToken = default)
+    {
+        if (flags == TrackFlags.None || (flags & ~(TrackFlags.Current | TrackFlags.Changes | TrackFlags.ChangesOnly)) != 0)
+        {
+            throw new ArgumentException($"invalid track flags {flags}", nameof(flags));
+        }
+
+        if ((flags & TrackFlags.Changes) != 0 && (flags & TrackFlags.ChangesOnly) != 0)
+        {
+            throw new ArgumentException("TrackFlags.Changes and TrackFlags.ChangesOnly are mutually exclusive", nameof(flags));
+        }
+
+        return flags == TrackFlags.Current ? CurrentOnceAsync(cancellationToken) : TrackCoreAsync(flags, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ClusterMembershipNotification> CurrentOnceAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var view = await GetCurrentViewAsync(cancellationToken).ConfigureAwait(false);
+        yield return CurrentNotification(view);
+    }
+
+    private async IAsyncEnumerable<ClusterMembershipNotification> TrackCoreAsync(
+        TrackFlags flags, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<MembershipChangedEvent>(new BoundedChannelOptions(_client.Options.EventBufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        await SubscribeAsync(channel, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var after = ViewId.None;
+            if ((flags & TrackFlags.Current) != 0)
+            {
+                // Subscribed first, so no change can slip between this snapshot and the stream; changes for views
+                // not newer than the snapshot are skipped below.
+                var view = await GetCurrentViewAsync(cancellationToken).ConfigureAwait(false);
+                after = view.ViewId;
+                yield return CurrentNotification(view);
+            }
+
+            await foreach (var changed in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!after.IsNone && changed.View.ViewId <= after)
+                {
+                    continue;
+                }
+
+                yield return (flags & TrackFlags.ChangesOnly) != 0 ? ChangesOnly(changed) : AllChanges(changed);
+            }
+        }
+        finally
+        {
+            await UnsubscribeAsync(channel).ConfigureAwait(false);
+        }
+    }
+
+    internal async ValueTask DeliverAsync(MembershipChangedEvent changed, CancellationToken cancellationToken)
+    {
+        Channel<MembershipChangedEvent>[] subscribers;
+        lock (_sync)
+        {
+            subscribers = [.. _subscribers];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            try
+            {
+                // Waits while the subscriber's buffer is full: backpressure instead of unbounded buffering.
+                await subscriber.Writer.WriteAsync(changed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                // The subscriber stopped tracking meanwhile.
+            }
+        }
+    }
+
+    internal void CompleteAll(Exception? failure)
+    {
+        Channel<MembershipChangedEvent>[] subscribers;
+        lock (_sync)
+        {
+            subscribers = [.. _subscribers];
+            _subscribers.Clear();
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Writer.TryComplete(failure);
+        }
+    }
+
+    private async Task SubscribeAsync(Channel<MembershipChangedEvent> channel, CancellationToken cancellationToken)
+    {
+        await _trackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            bool first;
+            lock (_sync)
+            {
+                _subscribers.Add(channel);
+                first = _subscribers.Count == 1;
+            }
+
+            if (first)
+            {
+                try
+                {
+                    // The client always asks for full changes and derives ChangesOnly itself, so one daemon
+                    // subscription serves every stream of this client.
+                    await _client.RequestAsync<OkResponse>(new TrackMembershipRequest(TrackFlags.Changes), cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                catch
+                {
+                    lock (_sync)
+                    {
+                        _subscribers.Remove(channel);
+                    }
+
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            _trackLock.Release();
+        }
+    }
+
+    private async Task UnsubscribeAsync(Channel<MembershipChangedEvent> channel)
+    {
+        // Completing first unblocks a receive loop waiting to write into this stream.
+        channel.Writer.TryComplete();
+        await _trackLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            bool last;
+            lock (_sync)
+            {
+                last = _subscribers.Remove(channel) && _subscribers.Count == 0;
+            }
+
+            if (last && _client.IsConnected)
+            {
+                try
+                {
+                    await _client.RequestAsync<OkResponse>(StopTrackMembershipRequest.Instance, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MusterException or ObjectDisposedException)
+                {
+                    // The connection ended meanwhile; the daemon dropped the subscription with it.
+                }
+            }
+        }
+        finally
+        {
+            _trackLock.Release();
+        }
+    }
+
+    private static ClusterMembershipNotification CurrentNotification(ClusterView view) =>
+        new(view, [.. view.Members.Select(m => new ClusterMemberChange(m, MembershipChange.NoChange, string.Empty))]);
+
+    private static ClusterMembershipNotification AllChanges(MembershipChangedEvent changed)
+    {
+        var items = new List<ClusterMemberChange>(changed.View.Members.Count + changed.Changes.Count);
+        var byMember = new Dictionary<(NodeId, ulong), MemberChange>();
+        foreach (var c in changed.Changes)
+        {
+            byMember[(c.NodeId, c.Incarnation)] = c;
+        }
+
+        foreach (var member in changed.View.Members)
+        {
+            if (byMember.Remove((member.NodeId, member.Incarnation), out var change))
+            {
+                items.Add(new ClusterMemberChange(member, change.Change, change.Reason));
+            }
+            else
+            {
+                items.Add(new ClusterMemberChange(member, MembershipChange.NoChange, string.Empty));
+            }
+        }
+
+        // What is left are nodes no longer in the view: the ones that left or failed.
+        foreach (var c in changed.Changes)
+        {
+            if (byMember.ContainsKey((c.NodeId, c.Incarnation)))
+            {
+                items.Add(new ClusterMemberChange(Departed(c), c.Change, c.Reason));
+            }
+        }
+
+        return new ClusterMembershipNotification(changed.View, items);
+    }
+
+    private static ClusterMembershipNotification ChangesOnly(MembershipChangedEvent changed)
+    {
+        var items = new List<ClusterMemberChange>(changed.Changes.Count);
+        foreach (var c in changed.Changes)
+        {
+            var member = changed.View.Members.FirstOrDefault(m => m.NodeId == c.NodeId && m.Incarnation == c.Incarnation) ?? Departed(c);
+            items.Add(new ClusterMemberChange(member, c.Change, c.Reason));
+        }
+
+        return new ClusterMembershipNotification(changed.View, items);
+    }
+
+    private static MemberInfo Departed(MemberChange c) =>
+        new(c.NodeId, c.Incarnation, c.Name, [], c.Change == MembershipChange.Failed ? MemberState.Failed : MemberState.Left, null);
+}

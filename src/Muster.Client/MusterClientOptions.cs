@@ -1,0 +1,45 @@
+using Muster.Ipc.Contracts;
+
+namespace Muster.Client;
+
+/// <summary>How <see cref="MusterClient.ConnectAsync"/> connects.</summary>
+public sealed class MusterClientOptions
+{
+    /// <summary>
+    /// The daemon's socket. When null: the <c>MUSTER_SOCKET</c> environment variable, else
+    /// <c>/run/muster/musterd.sock</c>.
+    /// </summary>
+    public string? SocketPath { get; init; }
+
+    /// <summary>The name the daemon logs for this client; defaults to the application's name.</summary>
+    public string? ClientName { get; init; }
+
+    /// <summary>How long connecting and the handshake may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Events buffered per group and per membership stream. When one is full, the client stops reading from the
+    /// daemon until the application reads, so the daemon's flow control applies; nothing is buffered without bound.
+    /// </summary>
+    public int EventBufferCapacity { get; init; } = 256;
+
+    /// <summary>Largest frame accepted from the daemon (raised to fit the daemon's maximum message size).</summary>
+    public int MaxFrameSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>First pause before <see cref="ProcessGroup.SendAsync"/> retries after TryAgain; it doubles up to <see cref="MaxSendRetryDelay"/>.</summary>
+    public TimeSpan SendRetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Longest pause between <see cref="ProcessGroup.SendAsync"/> retries.</summary>
+    public TimeSpan MaxSendRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    internal string ResolveSocketPath()
+    {
+        if (!string.IsNullOrEmpty(SocketPath))
+        {
+            return SocketPath;
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable(IpcProtocol.SocketPathEnvironmentVariable);
+        return string.IsNullOrEmpty(fromEnvironment) ? IpcProtocol.DefaultSocketPath : fromEnvironment;
+    }
+}

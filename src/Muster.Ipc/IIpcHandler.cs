@@ -1,0 +1,36 @@
+using Muster.Ipc.Contracts;
+
+namespace Muster.Ipc;
+
+/// <summary>The daemon's side of the IPC server: told about sessions and requests, answers through the session.</summary>
+/// <remarks>
+/// Calls come from the server's I/O tasks, concurrently for different sessions, in order for one session. None may
+/// block: the daemon posts the work to its own event loop and later answers with <see cref="IpcSession.Reply"/>.
+/// </remarks>
+public interface IIpcHandler
+{
+    /// <summary>A client passed the credential check and the handshake.</summary>
+    void OnConnected(IpcSession session);
+
+    /// <summary>
+    /// A request arrived. The server has already checked framing, the handshake, group names, payload size and
+    /// tracking flags (answering errors itself), so the daemon sees only well-formed requests. Every request must
+    /// get exactly one reply, matched by <paramref name="requestId"/>.
+    /// </summary>
+    /// <param name="session">The client.</param>
+    /// <param name="requestId">The id to answer with.</param>
+    /// <param name="request">
+    /// One of <see cref="GetStatusRequest"/>, <see cref="GetMembersRequest"/>, <see cref="TrackMembershipRequest"/>,
+    /// <see cref="StopTrackMembershipRequest"/>, <see cref="GroupJoinRequest"/>, <see cref="GroupLeaveRequest"/>,
+    /// <see cref="GroupSendRequest"/>, <see cref="GetGroupsRequest"/>, <see cref="GetGroupMembersRequest"/>,
+    /// <see cref="LeaveClusterRequest"/> (never <see cref="HelloRequest"/>, which the server answers).
+    /// </param>
+    void OnRequest(IpcSession session, uint requestId, IpcRequest request);
+
+    /// <summary>
+    /// A session that <see cref="OnConnected"/> announced has ended: the client closed, broke the protocol, stalled,
+    /// overflowed its queue, or the server is stopping. Called exactly once per connected session; the daemon treats
+    /// it as the process leaving all its groups (CPG_REASON_PROCDOWN).
+    /// </summary>
+    void OnDisconnected(IpcSession session, string reason);
+}
