@@ -22,6 +22,8 @@ public sealed class MembershipCounters
     public long NacksSent;
     public long SubmitsRejected;
     public long Reassembly;
+    public long DataOutOfOrder;
+    public long DataWindowFull;
 
     /// <summary>Name/value pairs in a stable order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
@@ -45,5 +47,7 @@ public sealed class MembershipCounters
         new("nacks_sent", NacksSent),
         new("submits_rejected", SubmitsRejected),
         new("reassembly_errors", Reassembly),
+        new("data_out_of_order", DataOutOfOrder),
+        new("data_window_full", DataWindowFull),
     ];
 }

@@ -18,6 +18,9 @@ public sealed partial class MembershipEngine
     private readonly Dictionary<NodeId, ulong> _memberAcks = [];
     private readonly Dictionary<NodeId, Reassembly> _partials = [];
     private readonly List<LogEntry> _broadcast = [];
+    private readonly Dictionary<MemberId, ulong> _lastDeliveredFrom = [];
+    // Per sender, fragments that arrived ahead of their turn (bounded by the send window).
+    private readonly Dictionary<NodeId, Dictionary<ulong, LogEntry>> _heldSubmits = [];
     private ulong _delivered;
     private ulong _nextSequence;
     private ulong _stable;
@@ -44,6 +47,7 @@ public sealed partial class MembershipEngine
         _log.Clear();
         _partials.Clear();
         _broadcast.Clear();
+        _heldSubmits.Clear();
         _memberAcks.Clear();
         _expectedSubmit.Clear();
         foreach (var m in view.Members)
@@ -59,6 +63,42 @@ public sealed partial class MembershipEngine
         _highestKnown = 0;
         _lastAckSent = 0;
         RequeueOwn();
+    }
+
+    private Dictionary<ulong, LogEntry> HeldFor(NodeId sender)
+    {
+        if (!_heldSubmits.TryGetValue(sender, out var held))
+        {
+            held = [];
+            _heldSubmits[sender] = held;
+        }
+
+        return held;
+    }
+
+    /// <summary>Sequences held fragments of a sender that are now next in its submit order.</summary>
+    private void SequenceHeld(NodeId sender)
+    {
+        if (!_heldSubmits.TryGetValue(sender, out var held) || held.Count == 0)
+        {
+            return;
+        }
+
+        while (_nextSequence - _stable < (ulong)_options.SequencerWindow &&
+               held.Remove(_expectedSubmit[sender], out var next))
+        {
+            _expectedSubmit[sender] = next.Sequence + 1;
+            Sequence(sender, next.MessageNo, next.Index, next.Count, next.Payload);
+        }
+
+        // Anything left below the new expectation is stale.
+        if (held.Count > 0)
+        {
+            foreach (ulong stale in held.Keys.Where(k => k < _expectedSubmit[sender]).ToList())
+            {
+                held.Remove(stale);
+            }
+        }
     }
 
     private void Sequence(NodeId sender, ulong messageNo, ushort index, ushort count, byte[] payload)
@@ -91,16 +131,37 @@ public sealed partial class MembershipEngine
                 return false;
             }
 
-            if (!accept || fragment.Sequence != _expectedSubmit[peer.Node] ||
-                _nextSequence - _stable >= (ulong)_options.SequencerWindow ||
-                fragment.Payload.Length > _options.FragmentPayloadSize)
+            if (!accept || fragment.Payload.Length > _options.FragmentPayloadSize)
             {
-                // Duplicates, gaps and overflow are dropped; the sender resubmits in order after its retransmit interval.
                 continue;
             }
 
-            _expectedSubmit[peer.Node] = fragment.Sequence + 1;
+            ulong expected = _expectedSubmit[peer.Node];
+            if (fragment.Sequence < expected || fragment.Sequence >= expected + (ulong)_options.SendWindow)
+            {
+                // Duplicates and fragments beyond the sender's window are dropped; the sender resubmits.
+                Counters.DataOutOfOrder++;
+                continue;
+            }
+
+            if (fragment.Sequence > expected)
+            {
+                // Arrived ahead of an earlier one (reordering): hold it until the gap fills.
+                var held = HeldFor(peer.Node);
+                held.TryAdd(fragment.Sequence, new LogEntry(fragment.Sequence, peer.Node, fragment.MessageNo, fragment.Index,
+                    fragment.Count, fragment.Payload.ToArray()));
+                continue;
+            }
+
+            if (_nextSequence - _stable >= (ulong)_options.SequencerWindow)
+            {
+                Counters.DataWindowFull++;
+                continue;
+            }
+
+            _expectedSubmit[peer.Node] = expected + 1;
             Sequence(peer.Node, fragment.MessageNo, fragment.Index, fragment.Count, fragment.Payload.ToArray());
+            SequenceHeld(peer.Node);
         }
 
         _ = now;
@@ -305,6 +366,7 @@ public sealed partial class MembershipEngine
         }
 
         _view!.TryGetMember(entry.Sender, out var sender);
+        NoteDelivered(sender, entry.MessageNo);
         Counters.MessagesDelivered++;
         Counters.BytesDelivered += whole.Length;
         outbox.Events.Add(MembershipEvent.Delivered(sender, entry.MessageNo, whole));
@@ -312,6 +374,44 @@ public sealed partial class MembershipEngine
         {
             CompleteOwn(entry.MessageNo, outbox);
         }
+    }
+
+    private void NoteDelivered(MemberId sender, ulong messageNo)
+    {
+        if (messageNo == 0)
+        {
+            return;
+        }
+
+        if (!_lastDeliveredFrom.TryGetValue(sender, out ulong last) || messageNo > last)
+        {
+            _lastDeliveredFrom[sender] = messageNo;
+        }
+    }
+
+    /// <summary>Per sender incarnation, the highest message number delivered here (older incarnations forgotten).</summary>
+    private DeliveredMark[] CurrentMarks()
+    {
+        var marks = new List<DeliveredMark>(_lastDeliveredFrom.Count);
+        foreach (var (sender, no) in _lastDeliveredFrom)
+        {
+            ulong newest = sender.Node == Self.Node ? Self.Incarnation : _peers[sender.Node].Incarnation;
+            if (sender.Incarnation == newest)
+            {
+                marks.Add(new DeliveredMark(sender, no));
+            }
+        }
+
+        if (marks.Count != _lastDeliveredFrom.Count)
+        {
+            // Bounded: drop what belongs to incarnations that can never be in a view again.
+            foreach (var key in _lastDeliveredFrom.Keys.Where(k => !marks.Exists(m => m.Sender == k)).ToList())
+            {
+                _lastDeliveredFrom.Remove(key);
+            }
+        }
+
+        return [.. marks];
     }
 
     private bool OnAck(PeerState peer, ref WireReader reader)

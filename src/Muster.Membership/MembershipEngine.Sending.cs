@@ -39,11 +39,13 @@ public sealed partial class MembershipEngine
 
     /// <summary>Queues a message for ordered delivery to every member of the view.</summary>
     /// <param name="payload">The message; copied.</param>
-    /// <param name="first">Put it before every queued message not yet started in this view (used for a view's sync messages).</param>
-    /// <param name="messageNo">The number it will be delivered with (per incarnation, from 1).</param>
-    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool first, out ulong messageNo)
+    /// <param name="control">
+    /// A view-scoped control message: it goes before every queued message not yet started in this view, is delivered
+    /// with message number 0, and is dropped (not resubmitted) if the view ends first. The process-group layer sends
+    /// its per-view sync this way, right after a view change.
+    /// </param>
+    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool control = false)
     {
-        messageNo = 0;
         if (_state == NodeState.Left)
         {
             return SubmitResult.NotRunning;
@@ -55,30 +57,21 @@ public sealed partial class MembershipEngine
             return SubmitResult.TooBig;
         }
 
-        if (!first && !CanSubmit(payload.Length))
+        if (!control && !CanSubmit(payload.Length))
         {
             Counters.SubmitsRejected++;
             return SubmitResult.TryAgain;
         }
 
-        messageNo = _nextMessageNo++;
-        var message = new OutgoingMessage(messageNo, payload.ToArray(), _options.FragmentPayloadSize);
+        var message = new OutgoingMessage(payload.ToArray(), _options.FragmentPayloadSize, control);
         _pendingBytes += payload.Length;
-        if (first)
+        if (control && _submitNode is not null && _submitFragment == 0)
         {
-            if (_submitNode is not null && _submitFragment == 0)
-            {
-                _submitNode = _sendQueue.AddBefore(_submitNode, message);
-            }
-            else if (_submitNode is not null)
-            {
-                _sendQueue.AddAfter(_submitNode, message);
-            }
-            else
-            {
-                _submitNode = _sendQueue.AddLast(message);
-                _submitFragment = 0;
-            }
+            _submitNode = _sendQueue.AddBefore(_submitNode, message);
+        }
+        else if (control && _submitNode is not null)
+        {
+            _sendQueue.AddAfter(_submitNode, message);
         }
         else
         {
@@ -105,6 +98,7 @@ public sealed partial class MembershipEngine
                     var message = _submitNode.Value;
                     ushort index = _submitFragment;
                     AdvanceSubmitCursor();
+                    // The cursor numbered the message if this was its first fragment.
                     Sequence(Self.Node, message.MessageNo, index, message.FragmentCount,
                         message.Fragment(index, _options.FragmentPayloadSize).ToArray());
                 }
@@ -139,6 +133,11 @@ public sealed partial class MembershipEngine
         if (_submitNode is null)
         {
             return;
+        }
+
+        if (_submitNode.Value.MessageNo == 0 && !_submitNode.Value.Control)
+        {
+            _submitNode.Value.MessageNo = _nextMessageNo++;
         }
 
         _submitFragment++;
@@ -198,6 +197,22 @@ public sealed partial class MembershipEngine
     /// <summary>Our fragment came back ordered: it and every fragment submitted before it are sequenced.</summary>
     private void MarkSequenced(ulong messageNo, ushort index, Instant now)
     {
+        bool found = false;
+        foreach (var (_, m, i) in _inflight)
+        {
+            if (m.MessageNo == messageNo && i == index)
+            {
+                found = true;
+                break;
+            }
+        }
+
+        if (!found)
+        {
+            // Already accounted for (seen earlier, or a duplicate): popping now would drop unsequenced fragments.
+            return;
+        }
+
         while (_inflight.Count > 0)
         {
             var (_, message, i) = _inflight.Dequeue();
@@ -213,7 +228,7 @@ public sealed partial class MembershipEngine
     private void CompleteOwn(ulong messageNo, Outbox outbox)
     {
         var node = _sendQueue.First;
-        while (node is not null && node.Value.MessageNo != messageNo)
+        while (node is not null && (node.Value.MessageNo != messageNo || (messageNo == 0 && !node.Value.Control)))
         {
             node = node.Next;
         }
@@ -253,9 +268,43 @@ public sealed partial class MembershipEngine
         SendData(0, outbox);
     }
 
+    /// <summary>Delivers our own queued messages numbered up to <paramref name="messageNo"/> in the transition.</summary>
+    private void DeliverOwnUpTo(ulong messageNo, Outbox outbox)
+    {
+        while (_sendQueue.First is { } node && node.Value.MessageNo != 0 && node.Value.MessageNo <= messageNo)
+        {
+            var message = node.Value;
+            if (_submitNode == node)
+            {
+                _submitNode = node.Next;
+                _submitFragment = 0;
+            }
+
+            _sendQueue.RemoveFirst();
+            _pendingBytes -= message.Payload.Length;
+            NoteDelivered(Self, message.MessageNo);
+            Counters.MessagesDelivered++;
+            Counters.BytesDelivered += message.Payload.Length;
+            outbox.Events.Add(MembershipEvent.Delivered(Self, message.MessageNo, message.Payload, transitional: true));
+        }
+    }
+
     /// <summary>At a view install: everything not yet delivered back to us is submitted again, whole, in the new view.</summary>
     private void RequeueOwn()
     {
+        for (var node = _sendQueue.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Control)
+            {
+                // A control message belongs to the view it was sent in.
+                _pendingBytes -= node.Value.Payload.Length;
+                _sendQueue.Remove(node);
+            }
+
+            node = next;
+        }
+
         _inflight.Clear();
         _submitSequence = 0;
         _submitNode = _sendQueue.First;

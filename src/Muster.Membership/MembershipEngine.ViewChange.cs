@@ -177,21 +177,10 @@ public sealed partial class MembershipEngine
             return true;
         }
 
-        bool conflict = false;
-        if (_view is not null)
-        {
-            foreach (var m in prepare.Members)
-            {
-                if (_view.TryGetMember(m.Node, out var mine) && mine.Incarnation != m.Incarnation)
-                {
-                    // Our view holds another incarnation of that node: it must leave before the new one joins.
-                    conflict = true;
-                }
-            }
-        }
-
+        // A proposal may hold a newer incarnation of a node our view still holds (we missed the view that removed the
+        // old one). We accept: the install reports the old incarnation as left (restarted) and the new one as joined.
         bool competing = _attempt is not null && peer.Node > Self.Node;
-        if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || conflict || competing)
+        if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || competing)
         {
             var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence,
                 _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
@@ -415,14 +404,15 @@ public sealed partial class MembershipEngine
 
     private void SendSyncOk(NodeId to, Outbox outbox)
     {
-        var w = Begin(PacketType.SyncOk, SyncOk.Size, out byte[] buffer);
-        new SyncOk(_promised).Write(ref w);
+        var ok = new SyncOk(_promised, CurrentMarks());
+        var w = Begin(PacketType.SyncOk, ok.EncodedSize, out byte[] buffer);
+        ok.Write(ref w);
         Send(to, buffer, w.Position, outbox);
     }
 
     private bool OnSyncOk(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
     {
-        if (!SyncOk.TryRead(ref reader, out var ok))
+        if (!SyncOk.TryRead(ref reader, out var ok) || ok is null)
         {
             return false;
         }
@@ -430,6 +420,7 @@ public sealed partial class MembershipEngine
         if (_attempt is not null && _attempt.Syncing && ok.Proposal == _attempt.Proposal && _attempt.Includes(peer.Node))
         {
             _attempt.Synced.Add(peer.Node);
+            _attempt.Marks[peer.Node] = ok.Marks;
             AdvanceAttempt(now, outbox);
         }
 
@@ -459,7 +450,22 @@ public sealed partial class MembershipEngine
             }
         }
 
-        var install = new Install(attempt.Proposal, version, members, [.. departures]);
+        attempt.Marks[Self.Node] = CurrentMarks();
+        var marks = new Dictionary<MemberId, ulong>();
+        foreach (var reported in attempt.Marks.Values)
+        {
+            foreach (var mark in reported)
+            {
+                if (Array.IndexOf(attempt.Members, mark.Sender) >= 0 &&
+                    (!marks.TryGetValue(mark.Sender, out ulong h) || mark.MessageNo > h))
+                {
+                    marks[mark.Sender] = mark.MessageNo;
+                }
+            }
+        }
+
+        var install = new Install(attempt.Proposal, version, members, [.. departures],
+            [.. marks.OrderBy(m => m.Key).Select(m => new DeliveredMark(m.Key, m.Value))]);
         _attempt = null;
         _install = install;
         _installPending.Clear();
@@ -553,6 +559,16 @@ public sealed partial class MembershipEngine
                     DepartureReason.Unreachable => MemberChangeReason.Unreachable,
                     _ => MemberChangeReason.Failed,
                 }));
+            }
+        }
+
+        // Our own messages that a member of the new view already delivered (on the other side of a partition) are
+        // delivered to us here, in the transition, and never submitted again: a second copy would break the order.
+        foreach (var mark in install.Marks)
+        {
+            if (mark.Sender == Self)
+            {
+                DeliverOwnUpTo(mark.MessageNo, outbox);
             }
         }
 

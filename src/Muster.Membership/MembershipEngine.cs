@@ -38,6 +38,7 @@ public sealed partial class MembershipEngine
     private View? _view;
     private NodeState _state = NodeState.Joining;
     private Instant _startedAt;
+    private bool _joinTimerFired;
     private Instant _nextHeartbeat;
     private Instant _nextRetransmit;
     private ulong _maxViewSequence;
@@ -103,7 +104,7 @@ public sealed partial class MembershipEngine
                 next = _nextRetransmit;
             }
 
-            if (_state == NodeState.Joining && _view is null && _startedAt + _options.JoinTimeout < next)
+            if (!_joinTimerFired && _startedAt + _options.JoinTimeout < next)
             {
                 next = _startedAt + _options.JoinTimeout;
             }
@@ -134,6 +135,11 @@ public sealed partial class MembershipEngine
         {
             SendHeartbeats(now, outbox);
             _nextHeartbeat = now + _options.HeartbeatInterval;
+        }
+
+        if (!_joinTimerFired && now >= _startedAt + _options.JoinTimeout)
+        {
+            _joinTimerFired = true;
         }
 
         bool retransmitDue = now >= _nextRetransmit;
@@ -381,6 +387,14 @@ public sealed partial class MembershipEngine
 
     private bool IsAlive(PeerState peer, Instant now) =>
         peer.Incarnation != 0 && peer.LeftIncarnation != peer.Incarnation && now - peer.LastHeard < _options.FailureTimeout;
+
+    /// <summary>One line of internal state for diagnostics (simulator failures, debug logs).</summary>
+    public string DescribeState() =>
+        $"{Self} {_state} view={_view?.Id} promised={_promised} delivered={_delivered} highest={_highestKnown} " +
+        $"stable={_stable} next={_nextSequence} log={_log.Count} inflight={_inflight.Count} queued={_sendQueue.Count} " +
+        $"pendingBytes={_pendingBytes} submitSeq={_submitSequence} attempt={_attempt?.Proposal} " +
+        $"retx={Counters.DataRetransmits} ooo={Counters.DataOutOfOrder} full={Counters.DataWindowFull} rx={Counters.PacketsReceived} wrongView={Counters.WrongView} malformed={Counters.Malformed} lastProgress={_lastDataProgress} nextRetx={_nextRetransmit} " +
+        $"inflightFront={(_inflight.Count > 0 ? _inflight.Peek().SubmitSeq : 0)} expected=[{string.Join(',', _expectedSubmit.Select(e => $"{e.Key}:{e.Value}"))}]";
 
     /// <summary>Effective timing, for status output.</summary>
     public IReadOnlyList<KeyValuePair<string, TimeSpan>> EffectiveTimeouts() =>

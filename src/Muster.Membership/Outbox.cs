@@ -24,8 +24,9 @@ public enum MembershipEventKind : byte
 public readonly struct MembershipEvent
 {
     private MembershipEvent(MembershipEventKind kind, MemberId sender, ulong messageNo, byte[]? payload,
-        ViewChange? viewChange, LogLevel level, string? text)
+        ViewChange? viewChange, LogLevel level, string? text, bool transitional = false)
     {
+        Transitional = transitional;
         Kind = kind;
         Sender = sender;
         MessageNo = messageNo;
@@ -46,6 +47,13 @@ public readonly struct MembershipEvent
     /// <summary>For <see cref="MembershipEventKind.Delivered"/>: the message.</summary>
     public byte[]? Payload { get; }
 
+    /// <summary>
+    /// For <see cref="MembershipEventKind.Delivered"/>: delivered between views, not in one (EVS's transitional
+    /// configuration). Only a sender's own messages are delivered this way, when a partition already delivered them
+    /// elsewhere.
+    /// </summary>
+    public bool Transitional { get; }
+
     /// <summary>For <see cref="MembershipEventKind.ViewChanged"/>.</summary>
     public ViewChange? ViewChange { get; }
 
@@ -55,8 +63,8 @@ public readonly struct MembershipEvent
     /// <summary>For <see cref="MembershipEventKind.Log"/>.</summary>
     public string? Text { get; }
 
-    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload) =>
-        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null);
+    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload, bool transitional = false) =>
+        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null, transitional);
 
     internal static MembershipEvent Changed(ViewChange change) =>
         new(MembershipEventKind.ViewChanged, default, 0, null, change, default, null);

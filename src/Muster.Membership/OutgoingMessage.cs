@@ -3,15 +3,20 @@ namespace Muster.Membership;
 /// <summary>A local message waiting to be delivered back to its sender (which is when it counts as sent).</summary>
 internal sealed class OutgoingMessage
 {
-    public OutgoingMessage(ulong messageNo, byte[] payload, int fragmentSize)
+    public OutgoingMessage(byte[] payload, int fragmentSize, bool control)
     {
-        MessageNo = messageNo;
+        Control = control;
         Payload = payload;
         FragmentCount = (ushort)Math.Max(1, (payload.Length + fragmentSize - 1) / fragmentSize);
     }
 
-    public ulong MessageNo { get; }
+    /// <summary>Assigned when its first fragment is first submitted, so numbers follow the order on the wire.</summary>
+    public ulong MessageNo { get; set; }
     public byte[] Payload { get; }
+
+    /// <summary>A view-scoped control message (for example a process-group sync): unnumbered, sent first in the view,
+    /// and dropped rather than resubmitted if the view ends before it is delivered.</summary>
+    public bool Control { get; }
     public ushort FragmentCount { get; }
 
     public ReadOnlySpan<byte> Fragment(ushort index, int fragmentSize)

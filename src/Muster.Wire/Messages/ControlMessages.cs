@@ -240,18 +240,68 @@ public sealed record Sync(ViewId Proposal, SyncCut[] Cuts)
     }
 }
 
-/// <summary>SyncOk: the member has delivered its old view up to the cut-off.</summary>
-public readonly record struct SyncOk(ViewId Proposal)
+/// <summary>The highest message number a node has delivered from one sender incarnation.</summary>
+public readonly record struct DeliveredMark(MemberId Sender, ulong MessageNo);
+
+/// <summary>SyncOk: the member has delivered its old view up to the cut-off; here is what it has delivered per sender.</summary>
+/// <remarks>
+/// The marks let a sender that was cut off from its old sequencer learn that another member already delivered some
+/// of its messages (on the other side of a partition): it must not submit those again.
+/// </remarks>
+public sealed record SyncOk(ViewId Proposal, DeliveredMark[] Marks)
 {
-    public const int Size = 12;
+    public int EncodedSize => 12 + MarksSize(Marks);
 
-    public void Write(ref WireWriter writer) => writer.WriteViewId(Proposal);
+    internal static int MarksSize(DeliveredMark[] marks) => 2 + (20 * marks.Length);
 
-    public static bool TryRead(ref WireReader reader, out SyncOk message)
+    public void Write(ref WireWriter writer)
     {
-        bool ok = reader.TryReadViewId(out var proposal);
-        message = new SyncOk(proposal);
-        return ok;
+        writer.WriteViewId(Proposal);
+        WriteMarks(ref writer, Marks);
+    }
+
+    internal static void WriteMarks(ref WireWriter writer, DeliveredMark[] marks)
+    {
+        writer.WriteUInt16((ushort)marks.Length);
+        foreach (var m in marks)
+        {
+            writer.WriteMember(m.Sender);
+            writer.WriteUInt64(m.MessageNo);
+        }
+    }
+
+    internal static bool TryReadMarks(ref WireReader reader, out DeliveredMark[] marks)
+    {
+        marks = [];
+        if (!reader.TryReadUInt16(out ushort count) || count > WireProtocol.MaxNodes * 4)
+        {
+            return false;
+        }
+
+        marks = new DeliveredMark[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadMember(out var sender) || !reader.TryReadUInt64(out ulong no))
+            {
+                return false;
+            }
+
+            marks[i] = new DeliveredMark(sender, no);
+        }
+
+        return true;
+    }
+
+    public static bool TryRead(ref WireReader reader, out SyncOk? message)
+    {
+        message = null;
+        if (!reader.TryReadViewId(out var proposal) || !TryReadMarks(ref reader, out var marks))
+        {
+            return false;
+        }
+
+        message = new SyncOk(proposal, marks);
+        return true;
     }
 }
 
@@ -275,9 +325,10 @@ public readonly record struct InstallMember(MemberId Member, ViewId PreviousView
 public readonly record struct Departure(MemberId Member, DepartureReason Reason);
 
 /// <summary>Install: the coordinator installs <see cref="Proposal"/>.</summary>
-public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures)
+public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures,
+    DeliveredMark[] Marks)
 {
-    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length);
+    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length) + SyncOk.MarksSize(Marks);
 
     public void Write(ref WireWriter writer)
     {
@@ -296,6 +347,8 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             writer.WriteMember(d.Member);
             writer.WriteByte((byte)d.Reason);
         }
+
+        SyncOk.WriteMarks(ref writer, Marks);
     }
 
     public static bool TryRead(ref WireReader reader, out Install? message)
@@ -335,7 +388,12 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             departures[i] = new Departure(m, (DepartureReason)reason);
         }
 
-        message = new Install(proposal, version, members, departures);
+        if (!SyncOk.TryReadMarks(ref reader, out var marks))
+        {
+            return false;
+        }
+
+        message = new Install(proposal, version, members, departures, marks);
         return true;
     }
 }

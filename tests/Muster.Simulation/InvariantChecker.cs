@@ -1,0 +1,198 @@
+using Muster.Core;
+using Muster.Membership;
+
+namespace Muster.Simulation;
+
+/// <summary>
+/// Checks the guarantees of the membership engine as invariants, incrementally, after every step. The wording
+/// matches the invariants listed at the top of MembershipEngine.cs.
+/// </summary>
+public sealed class InvariantChecker
+{
+    private readonly Dictionary<ViewId, MemberId[]> _viewMembers = [];
+    private readonly Dictionary<ViewId, List<(MemberId Sender, ulong MessageNo)>> _viewSequences = [];
+    private readonly Dictionary<(ViewId From, ViewId To), int> _transitions = [];
+    private readonly Dictionary<MemberId, NodeTrack> _nodes = [];
+
+    public long Deliveries { get; private set; }
+    public long ViewInstalls { get; private set; }
+
+    private sealed class NodeTrack
+    {
+        public View? View;
+        public int DeliveredInView;
+        public readonly Dictionary<MemberId, ulong> LastFrom = [];
+        public readonly Dictionary<NodeId, ulong> NewestIncarnationInView = [];
+    }
+
+    private NodeTrack Track(MemberId node)
+    {
+        if (!_nodes.TryGetValue(node, out var t))
+        {
+            t = new NodeTrack();
+            _nodes[node] = t;
+        }
+
+        return t;
+    }
+
+    /// <summary>Checks one delivery at <paramref name="node"/>.</summary>
+    public void OnDelivered(MemberId node, MemberId sender, ulong messageNo, ReadOnlySpan<byte> payload, bool transitional = false)
+    {
+        Deliveries++;
+        var t = Track(node);
+        if (transitional && sender != node)
+        {
+            Fail($"{node} delivered {sender}/{messageNo} in a transition: only a sender's own messages may be");
+        }
+
+        if (t.View is null)
+        {
+            Fail($"{node} delivered message {sender}/{messageNo} outside any view");
+        }
+
+        if (!Workload.TryParse(payload, out var origin, out _) || origin != sender)
+        {
+            Fail($"{node} delivered message {messageNo} attributed to {sender} but its payload says {origin}");
+        }
+
+        if (!t.View!.Members.Contains(sender))
+        {
+            Fail($"{node} delivered a message from {sender}, not a member of its view {t.View}");
+        }
+
+        if (!transitional)
+        {
+            CheckViewSequence(node, t, sender, messageNo);
+        }
+
+        // 5. Each sender's messages are delivered in the order sent, at most once per node.
+        if (messageNo != 0 && t.LastFrom.TryGetValue(sender, out ulong last) && messageNo <= last)
+        {
+            Fail($"sender order violated at {node}: {sender}/{messageNo} delivered after {sender}/{last}");
+        }
+
+        if (messageNo != 0)
+        {
+            t.LastFrom[sender] = messageNo;
+        }
+
+        // 6. Nothing an old incarnation sent is delivered once a newer one has been in a view.
+        if (t.NewestIncarnationInView.TryGetValue(sender.Node, out ulong newest) && newest > sender.Incarnation)
+        {
+            Fail($"{node} delivered a message from old incarnation {sender} after incarnation {newest} was in its view");
+        }
+    }
+
+    private void CheckViewSequence(MemberId node, NodeTrack t, MemberId sender, ulong messageNo)
+    {
+        // 3. In one view, every node delivers a prefix of the same sequence of messages.
+        var seq = _viewSequences[t.View!.Id];
+        int k = t.DeliveredInView;
+        if (k < seq.Count)
+        {
+            if (seq[k] != (sender, messageNo))
+            {
+                Fail($"total order violated in view {t.View.Id}: {node} delivered {sender}/{messageNo} at position {k + 1}, " +
+                     $"another node delivered {seq[k].Sender}/{seq[k].MessageNo} there");
+            }
+        }
+        else
+        {
+            seq.Add((sender, messageNo));
+        }
+
+        t.DeliveredInView++;
+    }
+
+    /// <summary>Checks one view installation at <paramref name="node"/>.</summary>
+    public void OnViewChanged(MemberId node, ViewChange change)
+    {
+        ViewInstalls++;
+        var t = Track(node);
+        var view = change.View;
+        var members = view.Members.ToArray();
+        if (!members.Contains(node))
+        {
+            Fail($"{node} installed view {view} without itself");
+        }
+
+        if (!members.SequenceEqual(members.Order()) || members.Select(m => m.Node).Distinct().Count() != members.Length)
+        {
+            Fail($"{node} installed view {view} whose member list is unsorted or lists a node twice");
+        }
+
+        // 1. A view id names one member list, everywhere.
+        if (_viewMembers.TryGetValue(view.Id, out var known))
+        {
+            if (!known.SequenceEqual(members))
+            {
+                Fail($"view id {view.Id} names two member lists: [{string.Join(' ', known)}] and [{string.Join(' ', members)}]");
+            }
+        }
+        else
+        {
+            _viewMembers[view.Id] = members;
+            _viewSequences[view.Id] = [];
+        }
+
+        if (members[0].Node != view.Id.Coordinator)
+        {
+            Fail($"view {view} is coordinated by {view.Id.Coordinator}, not its lowest member");
+        }
+
+        if (!ReferenceEquals(change.PreviousView, t.View) && change.PreviousView?.Id != t.View?.Id)
+        {
+            Fail($"{node} reported a change from {change.PreviousView?.Id} but was in {t.View?.Id}");
+        }
+
+        if (t.View is not null)
+        {
+            // 2. On each node, installed view ids strictly increase.
+            if (view.Id <= t.View.Id)
+            {
+                Fail($"{node} installed view {view.Id} after {t.View.Id}: view ids must increase");
+            }
+
+            // 4. Nodes that install the same next view after the same view delivered the same messages in it.
+            var key = (t.View.Id, view.Id);
+            if (_transitions.TryGetValue(key, out int count))
+            {
+                if (count != t.DeliveredInView)
+                {
+                    Fail($"virtual synchrony violated: nodes moving from {t.View.Id} to {view.Id} delivered " +
+                         $"{count} and {t.DeliveredInView} messages in {t.View.Id} ({node})");
+                }
+            }
+            else
+            {
+                _transitions[key] = t.DeliveredInView;
+            }
+
+            // 6. When a node's incarnation changes between two views, the change reports the old one as left
+            //    (restarted or failed) and the new one as joined.
+            foreach (var m in members)
+            {
+                if (t.View.TryGetMember(m.Node, out var old) && old.Incarnation != m.Incarnation &&
+                    (!change.Left.Any(l => l.Member == old) || !change.Joined.Any(j => j.Member == m)))
+                {
+                    Fail($"{node} moved from {t.View.Id} holding {old} to {view.Id} holding {m} without reporting " +
+                         "the old incarnation as left and the new one as joined");
+                }
+            }
+        }
+
+        foreach (var m in members)
+        {
+            if (!t.NewestIncarnationInView.TryGetValue(m.Node, out ulong inc) || inc < m.Incarnation)
+            {
+                t.NewestIncarnationInView[m.Node] = m.Incarnation;
+            }
+        }
+
+        t.View = view;
+        t.DeliveredInView = 0;
+    }
+
+    private static void Fail(string message) => throw new SimulationFailureException(message);
+}
