@@ -44,7 +44,8 @@ public sealed partial class MembershipEngine
     /// with message number 0, and is dropped (not resubmitted) if the view ends first. The process-group layer sends
     /// its per-view sync this way, right after a view change.
     /// </param>
-    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool control = false)
+    /// <param name="force">Skip flow control (bounded control-plane messages such as "this process died").</param>
+    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool control = false, bool force = false)
     {
         if (_state == NodeState.Left)
         {
@@ -57,7 +58,7 @@ public sealed partial class MembershipEngine
             return SubmitResult.TooBig;
         }
 
-        if (!control && !CanSubmit(payload.Length))
+        if (!control && !force && !CanSubmit(payload.Length))
         {
             Counters.SubmitsRejected++;
             return SubmitResult.TryAgain;

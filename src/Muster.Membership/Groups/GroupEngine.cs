@@ -1,0 +1,361 @@
+using System.Text;
+using Muster.Core;
+using Muster.Wire;
+
+namespace Muster.Membership.Groups;
+
+/// <summary>
+/// Closed process groups with CPG semantics on top of the total order: joins, leaves, multicasts and process deaths
+/// are ordered messages, so every node applies them at the same point and every member of a group sees the same
+/// sequence of messages and membership changes. Pure: it only submits to the <see cref="MembershipEngine"/> and
+/// produces <see cref="GroupEvent"/>s.
+/// </summary>
+/// <remarks>
+/// After each view change every node multicasts, as the first message of the view, the list of its own processes
+/// in each group (a sync, like Corosync's CPG sync). Group operations delivered before every member's sync has
+/// arrived are held back and applied, in order, right after. So the group table after a merge is the union of
+/// what each side knew, identical on every node, and changes are reported with NodeUp/NodeDown reasons.
+/// </remarks>
+public sealed class GroupEngine
+{
+    private readonly MembershipEngine _membership;
+    private Dictionary<string, SortedSet<GroupMember>> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Group, uint Pid), LocalMember> _local = [];
+
+    // Sync state of the current view.
+    private View? _view;
+    private HashSet<NodeId>? _syncPending;
+    private Dictionary<string, SortedSet<GroupMember>>? _syncState;
+    private readonly List<(MemberId Sender, byte[] Payload)> _held = [];
+
+    private sealed class LocalMember
+    {
+        public required string Group { get; init; }
+        public required uint Pid { get; init; }
+        public required int Session { get; init; }
+        public bool Joined { get; set; }
+    }
+
+    /// <summary>Creates the group layer over an engine.</summary>
+    public GroupEngine(MembershipEngine membership) => _membership = membership;
+
+    private NodeId Self => _membership.Self.Node;
+
+    /// <summary>Largest payload a group message may carry.</summary>
+    public int MaxPayload(string group) => _membership.Options.MaxMessageSize - GroupWire.HeaderSize(group);
+
+    /// <summary>Every group and its members as this node knows them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<GroupMember>> Snapshot() =>
+        _groups.Where(g => g.Value.Count > 0)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<GroupMember>)[.. g.Value], StringComparer.Ordinal);
+
+    /// <summary>Members of one group (empty if none).</summary>
+    public IReadOnlyList<GroupMember> MembersOf(string group) =>
+        _groups.TryGetValue(group, out var set) ? [.. set] : [];
+
+    /// <summary>Checks a group name: 1..128 bytes of UTF-8, no NUL.</summary>
+    public static bool IsValidName(string group) =>
+        group.Length > 0 && !group.Contains('\0', StringComparison.Ordinal) &&
+        Encoding.UTF8.GetByteCount(group) <= GroupWire.MaxGroupNameBytes;
+
+    /// <summary>A local process joins a group (cpg_join). Its confirmation is the membership change that lists it.</summary>
+    public GroupRequestResult Join(string group, uint pid, int session)
+    {
+        if (!IsValidName(group))
+        {
+            return GroupRequestResult.InvalidName;
+        }
+
+        if (_local.ContainsKey((group, pid)))
+        {
+            return GroupRequestResult.Exist;
+        }
+
+        var result = Submit(GroupWire.Encode(GroupOp.Join, group, pid, []));
+        if (result == GroupRequestResult.Ok)
+        {
+            _local[(group, pid)] = new LocalMember { Group = group, Pid = pid, Session = session };
+        }
+
+        return result;
+    }
+
+    /// <summary>A local process leaves a group (cpg_leave).</summary>
+    public GroupRequestResult Leave(string group, uint pid, int session)
+    {
+        if (!_local.TryGetValue((group, pid), out var member) || member.Session != session)
+        {
+            return GroupRequestResult.NotExist;
+        }
+
+        var result = Submit(GroupWire.Encode(GroupOp.Leave, group, pid, []));
+        if (result == GroupRequestResult.Ok)
+        {
+            _local.Remove((group, pid));
+            // The leaver still sees its own leave, as in CPG; it is reported to it by session below.
+            _leaving[(group, pid)] = session;
+        }
+
+        return result;
+    }
+
+    private readonly Dictionary<(string Group, uint Pid), int> _leaving = [];
+
+    /// <summary>A local process multicasts to a group it joined (cpg_mcast_joined).</summary>
+    public GroupRequestResult Send(string group, uint pid, int session, ReadOnlySpan<byte> payload)
+    {
+        if (!_local.TryGetValue((group, pid), out var member) || member.Session != session)
+        {
+            return GroupRequestResult.NotExist;
+        }
+
+        if (payload.Length > MaxPayload(group))
+        {
+            return GroupRequestResult.TooBig;
+        }
+
+        return Submit(GroupWire.Encode(GroupOp.Multicast, group, pid, payload));
+    }
+
+    /// <summary>True when a message of this size would be accepted now (flow control).</summary>
+    public bool CanSend(string group, int payloadSize) => _membership.CanSubmit(GroupWire.HeaderSize(group) + payloadSize);
+
+    /// <summary>A local session ended without leaving: its processes leave every group with reason ProcessDown.</summary>
+    public void SessionClosed(int session)
+    {
+        foreach (var key in _local.Where(l => l.Value.Session == session).Select(l => l.Key).ToList())
+        {
+            _local.Remove(key);
+            // Control-plane message: submitted even under flow control so the group learns of the death.
+            _membership.Submit(GroupWire.Encode(GroupOp.ProcessDown, key.Group, key.Pid, []), force: true);
+        }
+
+        foreach (var key in _leaving.Where(l => l.Value == session).Select(l => l.Key).ToList())
+        {
+            _leaving.Remove(key);
+        }
+    }
+
+    private GroupRequestResult Submit(byte[] message) => _membership.Submit(message) switch
+    {
+        SubmitResult.Accepted => GroupRequestResult.Ok,
+        SubmitResult.TryAgain => GroupRequestResult.TryAgain,
+        SubmitResult.TooBig => GroupRequestResult.TooBig,
+        _ => GroupRequestResult.NotRunning,
+    };
+
+    /// <summary>Feeds one membership event (in order) and appends the resulting group events.</summary>
+    public void OnMembershipEvent(in MembershipEvent ev, List<GroupEvent> output)
+    {
+        switch (ev.Kind)
+        {
+            case MembershipEventKind.ViewChanged:
+                OnViewChanged(ev.ViewChange!, output);
+                break;
+            case MembershipEventKind.Delivered:
+                OnDelivered(ev.Sender, ev.Payload!, output);
+                break;
+        }
+    }
+
+    private void OnViewChanged(ViewChange change, List<GroupEvent> output)
+    {
+        if (_syncPending is not null)
+        {
+            // The previous view ended before every sync arrived: finish it with what did arrive, as every node that
+            // moves on with us does (they delivered the same messages).
+            CompleteSync(output);
+        }
+
+        _view = change.View;
+        _syncPending = [.. change.View.Members.Select(m => m.Node)];
+        _syncState = new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
+        var mine = new List<(string, uint)>();
+        foreach (var (group, members) in _groups)
+        {
+            foreach (var m in members)
+            {
+                if (m.Node == Self)
+                {
+                    mine.Add((group, m.ProcessId));
+                }
+            }
+        }
+
+        _membership.Submit(GroupWire.EncodeSync(mine), control: true);
+    }
+
+    private void OnDelivered(MemberId sender, byte[] payload, List<GroupEvent> output)
+    {
+        if (payload.Length == 0)
+        {
+            return;
+        }
+
+        if ((GroupOp)payload[0] == GroupOp.Sync)
+        {
+            OnSync(sender.Node, payload);
+            if (_syncPending is { Count: 0 })
+            {
+                CompleteSync(output);
+            }
+
+            return;
+        }
+
+        if (_syncPending is not null)
+        {
+            _held.Add((sender, payload));
+            return;
+        }
+
+        Apply(sender, payload, output);
+    }
+
+    private void OnSync(NodeId from, byte[] payload)
+    {
+        if (_syncPending is null || _syncState is null || !_syncPending.Remove(from))
+        {
+            return;
+        }
+
+        var r = new WireReader(payload.AsSpan(1));
+        if (!r.TryReadUInt32(out uint count) || count > 1_000_000)
+        {
+            return;
+        }
+
+        for (uint i = 0; i < count; i++)
+        {
+            if (!GroupWire.TryReadName(ref r, out string group) || !r.TryReadUInt32(out uint pid))
+            {
+                return;
+            }
+
+            if (!_syncState.TryGetValue(group, out var set))
+            {
+                set = [];
+                _syncState[group] = set;
+            }
+
+            set.Add(new GroupMember(from, pid));
+        }
+    }
+
+    private void CompleteSync(List<GroupEvent> output)
+    {
+        var next = _syncState ?? new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
+        _syncPending = null;
+        _syncState = null;
+        foreach (string group in _groups.Keys.Union(next.Keys, StringComparer.Ordinal).ToList())
+        {
+            var before = _groups.TryGetValue(group, out var b) ? b : [];
+            var after = next.TryGetValue(group, out var a) ? a : [];
+            var left = before.Where(m => !after.Contains(m))
+                .Select(m => new GroupMemberChange(m, GroupChangeReason.NodeDown)).ToList();
+            var joined = after.Where(m => !before.Contains(m))
+                .Select(m => new GroupMemberChange(m, GroupChangeReason.NodeUp)).ToList();
+            if (left.Count > 0 || joined.Count > 0)
+            {
+                NotifyLocal(group, after, joined, left, extraSession: null, output);
+            }
+        }
+
+        _groups = next;
+        var held = _held.ToList();
+        _held.Clear();
+        foreach (var (sender, payload) in held)
+        {
+            Apply(sender, payload, output);
+        }
+    }
+
+    private void Apply(MemberId sender, byte[] payload, List<GroupEvent> output)
+    {
+        var r = new WireReader(payload);
+        if (!r.TryReadByte(out byte op) || !GroupWire.TryReadName(ref r, out string group) || !r.TryReadUInt32(out uint pid))
+        {
+            return;
+        }
+
+        var member = new GroupMember(sender.Node, pid);
+        if (!_groups.TryGetValue(group, out var members))
+        {
+            members = [];
+            _groups[group] = members;
+        }
+
+        switch ((GroupOp)op)
+        {
+            case GroupOp.Join:
+                if (members.Add(member))
+                {
+                    if (sender.Node == Self && _local.TryGetValue((group, pid), out var local))
+                    {
+                        local.Joined = true;
+                    }
+
+                    NotifyLocal(group, members, [new GroupMemberChange(member, GroupChangeReason.Join)], [], null, output);
+                }
+
+                break;
+            case GroupOp.Leave:
+            case GroupOp.ProcessDown:
+                if (members.Remove(member))
+                {
+                    int? leaver = null;
+                    if (sender.Node == Self && _leaving.Remove((group, pid), out int session))
+                    {
+                        leaver = session;
+                    }
+
+                    var reason = (GroupOp)op == GroupOp.Leave ? GroupChangeReason.Leave : GroupChangeReason.ProcessDown;
+                    NotifyLocal(group, members, [], [new GroupMemberChange(member, reason)], leaver, output);
+                }
+
+                if (members.Count == 0)
+                {
+                    _groups.Remove(group);
+                }
+
+                break;
+            case GroupOp.Multicast:
+                if (!members.Contains(member))
+                {
+                    // Sent by a process that has since left: CPG delivers only to and from members.
+                    return;
+                }
+
+                var body = payload.AsMemory(payload.Length - r.Remaining);
+                foreach (var m in members)
+                {
+                    if (m.Node == Self && _local.TryGetValue((group, m.ProcessId), out var target) && target.Joined)
+                    {
+                        output.Add(GroupEvent.Message(target.Session, group, member, body));
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void NotifyLocal(string group, SortedSet<GroupMember> members, List<GroupMemberChange> joined,
+        List<GroupMemberChange> left, int? extraSession, List<GroupEvent> output)
+    {
+        IReadOnlyList<GroupMember> snapshot = [.. members];
+        var viewId = _view?.Id ?? ViewId.None;
+        foreach (var m in members)
+        {
+            if (m.Node == Self && _local.TryGetValue((group, m.ProcessId), out var target) && target.Joined)
+            {
+                output.Add(GroupEvent.Changed(target.Session, group, viewId, snapshot, joined, left));
+            }
+        }
+
+        if (extraSession is int session)
+        {
+            output.Add(GroupEvent.Changed(session, group, viewId, snapshot, joined, left));
+        }
+    }
+}
