@@ -153,9 +153,15 @@ public sealed class IpcServer : IAsyncDisposable
 
     private void RemoveStaleSocket(string path)
     {
-        if (!File.Exists(path))
+        // File.Exists is false for sockets; Path.Exists sees any directory entry.
+        if (!Path.Exists(path))
         {
             return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new IpcServerException($"the socket path {path} is a directory");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

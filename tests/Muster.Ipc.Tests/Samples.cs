@@ -1,0 +1,55 @@
+using Muster.Core;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Ipc.Tests;
+
+// One representative, field-rich instance of every message type, for round-trip and corruption tests.
+internal static class Samples
+{
+    public static readonly ViewId View = new(0x1c, new NodeId(1));
+
+    public static MemberInfo Member(uint node, MemberState state = MemberState.Member) =>
+        new(new NodeId(node), 100 + node, $"node{node}", [$"10.0.0.{node}:5405", $"[fd00::{node}]:5405"], state,
+            node % 2 == 0 ? null : new ViewId(3, new NodeId(1)));
+
+    public static ClusterView ClusterView() => new(View, [Member(1), Member(2), Member(3, MemberState.Leaving)]);
+
+    public static IpcMessage For(MessageType type) => type switch
+    {
+        MessageType.Hello => new HelloRequest(1, 3, "unit-test ✓"),
+        MessageType.GetStatus => GetStatusRequest.Instance,
+        MessageType.GetMembers => GetMembersRequest.Instance,
+        MessageType.TrackMembership => new TrackMembershipRequest(TrackFlags.Current | TrackFlags.ChangesOnly),
+        MessageType.StopTrackMembership => StopTrackMembershipRequest.Instance,
+        MessageType.GroupJoin => new GroupJoinRequest("locks"),
+        MessageType.GroupLeave => new GroupLeaveRequest("locks"),
+        MessageType.GroupSend => new GroupSendRequest("locks", GroupSendFlags.NoWait, new byte[] { 1, 2, 3, 0, 255 }),
+        MessageType.GetGroups => GetGroupsRequest.Instance,
+        MessageType.GetGroupMembers => new GetGroupMembersRequest("locks"),
+        MessageType.LeaveCluster => LeaveClusterRequest.Instance,
+        MessageType.HelloOk => new HelloOkResponse(1, new NodeId(7), "node7", "prod", 1 << 20),
+        MessageType.Ok => OkResponse.Instance,
+        MessageType.Error => new ErrorResponse(ErrorCode.TryAgain, "send queue full"),
+        MessageType.StatusResult => new StatusResponse(
+            new NodeId(7), "node7", "prod", View, "operational", 2, [Member(1), Member(8)],
+            [new("token", TimeSpan.FromMilliseconds(3000)), new("join", TimeSpan.FromMilliseconds(50))],
+            [new("messages_sent", 12345), new("retransmits", -1)]),
+        MessageType.MembersResult => new MembersResponse(ClusterView()),
+        MessageType.GroupsResult => new GroupsResponse([new GroupSummary("locks", 3), new GroupSummary("ä-group", 1)]),
+        MessageType.GroupMembersResult => new GroupMembersResponse([new(new NodeId(1), 4000), new(new NodeId(2), 4001)]),
+        MessageType.MembershipChanged => new MembershipChangedEvent(
+            ClusterView(),
+            [new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Joined, string.Empty),
+             new MemberChange(new NodeId(4), 104, "node4", MembershipChange.Failed, "token timeout")]),
+        MessageType.GroupMessage => new GroupMessageEvent("locks", new GroupMember(new NodeId(2), 4001), new byte[] { 9, 8, 7 }),
+        MessageType.GroupMembershipChanged => new GroupMembershipChangedEvent(
+            "locks", View,
+            [new(new NodeId(1), 4000), new(new NodeId(2), 4001)],
+            [new GroupMemberChange(new GroupMember(new NodeId(2), 4001), GroupChangeReason.Join)],
+            [new GroupMemberChange(new GroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown),
+             new GroupMemberChange(new GroupMember(new NodeId(1), 4003), GroupChangeReason.ProcessDown)]),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no sample"),
+    };
+
+    public static TheoryData<MessageType> AllTypes() => [.. Enum.GetValues<MessageType>()];
+}
