@@ -151,6 +151,8 @@ public sealed class IpcServer : IAsyncDisposable
         }
     }
 
+    internal void Forget(IpcSession session) => _sessions.TryRemove(session.Id, out _);
+
     private void RemoveStaleSocket(string path)
     {
         // File.Exists is false for sockets; Path.Exists sees any directory entry.
@@ -283,7 +285,7 @@ public sealed class IpcServer : IAsyncDisposable
         }
         finally
         {
-            _sessions.TryRemove(session.Id, out _);
+            Forget(session);
         }
     }
 

@@ -224,6 +224,8 @@ public sealed class IpcSession
         _readCancel.Dispose();
         _writeCancel.Dispose();
         _requestCredits.Dispose();
+        // Out of the server's table before the handler hears of it, so a slot freed by a disconnect can be reused at once.
+        _server.Forget(this);
         string reason = CloseReason!;
         if (_announced)
         {

@@ -77,7 +77,8 @@ internal sealed class TestServer : IAsyncDisposable
             StallTimeout = stallTimeout ?? TimeSpan.FromMinutes(5),
             HandshakeTimeout = handshakeTimeout ?? TimeSpan.FromMinutes(5),
             AllowRoot = allowRoot,
-            AllowedUserIds = allowedUsers ?? [],
+            // The tests may run as any user; root is allowed anyway unless a test turns AllowRoot off.
+            AllowedUserIds = allowedUsers ?? [UnixAccounts.CurrentUserId],
             AllowedGroupIds = allowedGroups ?? [],
         };
 
