@@ -536,7 +536,8 @@ public sealed partial class MembershipEngine
                     continue;
                 }
 
-                bool merged = !m.PreviousView.IsNone && (previous is null || m.PreviousView != previous.Id);
+                // From our side: a node that comes from another view merges in; when we ourselves were in no view, all join.
+                bool merged = previous is not null && !m.PreviousView.IsNone && m.PreviousView != previous.Id;
                 joined.Add(new MemberChange(m.Member, merged ? MemberChangeReason.Merged : MemberChangeReason.Joined));
             }
         }

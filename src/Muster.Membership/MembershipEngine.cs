@@ -154,6 +154,15 @@ public sealed partial class MembershipEngine
         Pump(now, outbox);
     }
 
+    /// <summary>Submits and sends what local callers queued since the last input (call after a batch of submits).</summary>
+    public void Flush(Instant now, Outbox outbox)
+    {
+        if (_state != NodeState.Left)
+        {
+            Pump(now, outbox);
+        }
+    }
+
     /// <summary>Handles one datagram. <paramref name="source"/> is the node the shell mapped the source address to.</summary>
     public void OnPacket(NodeId source, ReadOnlySpan<byte> datagram, Instant now, Outbox outbox)
     {

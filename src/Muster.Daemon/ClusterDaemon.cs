@@ -1,0 +1,336 @@
+using Muster.Configuration;
+using Muster.Core;
+using Muster.Core.Diagnostics;
+using Muster.Daemon.Host;
+using Muster.Ipc;
+using Muster.Ipc.Contracts;
+using Muster.Membership;
+using Muster.Membership.Groups;
+using Muster.Transport;
+
+namespace Muster.Daemon;
+
+/// <summary>
+/// The daemon shell: one event loop thread runs the membership engine and the group layer; the transport's receive
+/// thread and the IPC server only post inputs to it. Effects are carried out in the order the engine gives them:
+/// persist, send, deliver.
+/// </summary>
+internal sealed partial class ClusterDaemon : IDisposable
+{
+    private const string Category = "musterd";
+
+    private readonly ClusterConfig _config;
+    private readonly NodeConfig _local;
+    private readonly Logger _logger;
+    private readonly InputQueue _queue = new(packetCapacity: 16_384);
+    private readonly Outbox _outbox = new();
+    private readonly List<GroupEvent> _groupEvents = [];
+    private readonly Dictionary<int, IpcSession> _sessions = [];
+    private readonly Dictionary<int, TrackFlags> _trackers = [];
+    private readonly Queue<DaemonInput> _blocked = new();
+    private readonly Dictionary<NodeId, ViewId> _joinedIn = [];
+    private readonly RateLimiter _limiter = new(TimeSpan.FromSeconds(5));
+    private readonly Func<ulong> _nextIncarnation;
+    private readonly Action<ulong> _storeViewMark;
+    private readonly ulong _viewMark;
+
+    private MembershipEngine _engine = null!;
+    private GroupEngine _groups = null!;
+    private UdpTransport _transport = null!;
+    private IpcServer _ipc = null!;
+    private bool _stop;
+    private int _exitCode;
+    private StallMonitor _stalls = null!;
+
+    public ClusterDaemon(ClusterConfig config, NodeConfig local, Logger logger, Func<ulong> nextIncarnation,
+        ulong viewMark, Action<ulong> storeViewMark)
+    {
+        _config = config;
+        _local = local;
+        _logger = logger;
+        _nextIncarnation = nextIncarnation;
+        _viewMark = viewMark;
+        _storeViewMark = storeViewMark;
+    }
+
+    /// <summary>Asks the loop to leave the cluster cleanly and exit (SIGTERM, SIGINT).</summary>
+    public void RequestLeave() => _queue.Enqueue(new DaemonInput(InputKind.Leave));
+
+    public static MembershipOptions EngineOptions(ClusterConfig config) => new()
+    {
+        ClusterName = config.ClusterName,
+        ConfigVersion = config.ConfigVersion,
+        Nodes = [.. config.Nodes.Select(n => n.NodeId)],
+        HeartbeatInterval = config.Timing.HeartbeatInterval,
+        FailureTimeout = config.Timing.FailureTimeout,
+        ConsensusTimeout = config.Timing.ConsensusTimeout,
+        JoinTimeout = config.Timing.JoinTimeout,
+        RetransmitInterval = config.Timing.RetransmitInterval,
+        MaxDatagramSize = config.Limits.MaxDatagramSize,
+        // Room for the group layer's header (operation, group name, pid) on top of the largest payload.
+        MaxMessageSize = config.Limits.MaxMessageSize + 256,
+        SendWindow = config.Limits.SendWindow,
+        SequencerWindow = config.Limits.SequencerWindow,
+        MaxPendingBytes = Math.Max(config.Limits.MaxPendingBytes, config.Limits.MaxMessageSize + 256),
+    };
+
+    /// <summary>Runs until the node leaves the cluster. Returns the process exit code.</summary>
+    public int Run()
+    {
+        ulong incarnation = _nextIncarnation();
+        var self = new MemberId(_local.NodeId, incarnation);
+        _engine = new MembershipEngine(self, EngineOptions(_config), _viewMark);
+        _groups = new GroupEngine(_engine);
+
+        var peers = _config.Nodes.Where(n => n.Id != _local.Id)
+            .ToDictionary(n => n.NodeId, n => n.Endpoints);
+        _transport = new UdpTransport(new UdpTransportOptions
+        {
+            Bind = _local.Endpoints,
+            Peers = peers,
+            MaxDatagramSize = _config.Limits.MaxDatagramSize,
+        }, _logger);
+
+        _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);
+        try
+        {
+            _transport.Start(_queue.EnqueuePacket);
+            _ipc.Start();
+            _logger.Info(Category, $"node {_local.Name} ({self}) of cluster '{_config.ClusterName}' listening on " +
+                $"{string.Join(", ", _local.Endpoints)}; IPC socket {_config.Ipc.SocketPath}; timing profile " +
+                $"{_config.Timing.ProfileName} (failure timeout {_config.Timing.FailureTimeout.TotalMilliseconds} ms)");
+            Loop();
+        }
+        finally
+        {
+            _ipc.StopAsync().GetAwaiter().GetResult();
+            _transport.Dispose();
+        }
+
+        return _exitCode;
+    }
+
+    private IpcServerOptions IpcOptions()
+    {
+        var users = new List<uint>();
+        foreach (string user in _config.Ipc.AllowedUsers)
+        {
+            users.Add(UnixAccounts.TryGetUserId(user, out uint uid)
+                ? uid
+                : throw new ConfigException(_config.SourcePath ?? "config", 0, "ipc.allowed_users", $"unknown user '{user}'"));
+        }
+
+        var groups = new List<uint>();
+        foreach (string group in _config.Ipc.AllowedGroups)
+        {
+            groups.Add(UnixAccounts.TryGetGroupId(group, out uint gid)
+                ? gid
+                : throw new ConfigException(_config.SourcePath ?? "config", 0, "ipc.allowed_groups", $"unknown group '{group}'"));
+        }
+
+        // The daemon's own user may always connect (the CLI run by the same user that started the daemon).
+        users.Add(UnixAccounts.CurrentUserId);
+        return new IpcServerOptions
+        {
+            SocketPath = _config.Ipc.SocketPath,
+            SocketMode = (UnixFileMode)_config.Ipc.SocketMode,
+            SocketGroup = _config.Ipc.SocketGroup,
+            AllowedUserIds = users,
+            AllowedGroupIds = groups,
+            MaxClients = _config.Limits.IpcMaxClients,
+            MaxFrameSize = _config.Limits.IpcMaxFrame,
+            MaxMessageSize = _config.Limits.MaxMessageSize,
+            EventQueueLimit = _config.Limits.IpcClientQueue,
+            HighWaterMark = _config.Limits.IpcClientHighWater,
+            StallTimeout = _config.Limits.IpcClientStallTimeout,
+            NodeId = _local.NodeId,
+            NodeName = _local.Name,
+            ClusterName = _config.ClusterName,
+        };
+    }
+
+    private void Loop()
+    {
+        var batch = new List<DaemonInput>();
+        var now = MonotonicClock.Now();
+        _engine.Start(now, _outbox);
+        Apply(now);
+        // The loop wakes at least every heartbeat interval; a gap of two means it was not scheduled (schedmiss).
+        _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _logger);
+        while (!_stop)
+        {
+            now = MonotonicClock.Now();
+            _stalls.Beat(now);
+            var deadline = _engine.NextDeadline;
+            var wait = deadline <= now ? TimeSpan.Zero : deadline - now;
+            if (wait > _config.Timing.HeartbeatInterval)
+            {
+                wait = _config.Timing.HeartbeatInterval;
+            }
+
+            _queue.Drain(batch, wait);
+            now = MonotonicClock.Now();
+            foreach (var input in batch)
+            {
+                Handle(input, now);
+                if (_stop)
+                {
+                    break;
+                }
+            }
+
+            batch.Clear();
+            if (_stop)
+            {
+                break;
+            }
+
+            if (now >= _engine.NextDeadline)
+            {
+                _engine.Tick(now, _outbox);
+                Apply(now);
+            }
+
+            RetryBlocked(now);
+            _engine.Flush(now, _outbox);
+            Apply(now);
+        }
+    }
+
+    private void Handle(in DaemonInput input, Instant now)
+    {
+        switch (input.Kind)
+        {
+            case InputKind.Packet:
+                try
+                {
+                    _engine.OnPacket(input.Datagram.Source, input.Datagram.Span, now, _outbox);
+                }
+                finally
+                {
+                    input.Datagram.Return();
+                }
+
+                Apply(now);
+                break;
+            case InputKind.Connected:
+                _sessions[input.Session!.Id] = input.Session;
+                break;
+            case InputKind.Disconnected:
+                OnDisconnected(input.Session!, input.Reason ?? "closed");
+                break;
+            case InputKind.Request:
+                if (!HandleRequest(input, now))
+                {
+                    _blocked.Enqueue(input);
+                }
+
+                break;
+            case InputKind.Drained:
+                break;
+            case InputKind.Leave:
+                LeaveCluster(now, "signal");
+                break;
+        }
+    }
+
+    private void OnDisconnected(IpcSession session, string reason)
+    {
+        if (!_sessions.Remove(session.Id))
+        {
+            return;
+        }
+
+        _trackers.Remove(session.Id);
+        _groups.SessionClosed(session.Id);
+        _logger.Debug(Category, $"client {session} disconnected: {reason}");
+    }
+
+    private void LeaveCluster(Instant now, string why)
+    {
+        _logger.Info(Category, $"leaving the cluster ({why})");
+        _engine.Leave(now, _outbox);
+        Apply(now);
+        _stop = true;
+        _exitCode = 0;
+    }
+
+    /// <summary>Carries out the engine's effects in order: persist, send, then events.</summary>
+    private void Apply(Instant now)
+    {
+        for (int round = 0; round < 4; round++)
+        {
+            if (_outbox.PersistViewSequence is ulong mark)
+            {
+                // Durable before any packet leaves: a proposal carrying this sequence may be among them.
+                _storeViewMark(mark);
+            }
+
+            foreach (var packet in _outbox.Packets)
+            {
+                _transport.Send(packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
+            }
+
+            var events = _outbox.Events.ToArray();
+            _outbox.Clear();
+            foreach (var ev in events)
+            {
+                switch (ev.Kind)
+                {
+                    case MembershipEventKind.Log:
+                        _logger.Write(ev.Level, "membership", ev.Text!);
+                        break;
+                    case MembershipEventKind.ViewChanged:
+                        OnViewChanged(ev.ViewChange!);
+                        _groups.OnMembershipEvent(ev, _groupEvents);
+                        break;
+                    case MembershipEventKind.Delivered:
+                        _groups.OnMembershipEvent(ev, _groupEvents);
+                        break;
+                    case MembershipEventKind.LeftCluster:
+                        _stop = true;
+                        break;
+                }
+            }
+
+            DispatchGroupEvents();
+            if (_stop)
+            {
+                return;
+            }
+
+            // The group layer may have submitted (a view's sync): send it now rather than at the next input.
+            _engine.Flush(now, _outbox);
+            if (_outbox.Packets.Count == 0 && _outbox.Events.Count == 0 && _outbox.PersistViewSequence is null)
+            {
+                return;
+            }
+        }
+    }
+
+    private void DispatchGroupEvents()
+    {
+        foreach (var ev in _groupEvents)
+        {
+            if (!_sessions.TryGetValue(ev.Session, out var session))
+            {
+                continue;
+            }
+
+            IpcEvent ipcEvent = ev.Kind == GroupEventKind.Message
+                ? new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload)
+                : new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
+                    [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]);
+            session.TryEnqueueEvent(ipcEvent);
+        }
+
+        _groupEvents.Clear();
+    }
+
+    public void Dispose() => _transport?.Dispose();
+
+    private static Ipc.Contracts.GroupMember ToIpc(Membership.Groups.GroupMember m) => new(m.Node, m.ProcessId);
+
+    private static Ipc.Contracts.GroupMemberChange ToIpc(Membership.Groups.GroupMemberChange c) =>
+        new(ToIpc(c.Member), (Ipc.Contracts.GroupChangeReason)(byte)c.Reason);
+}

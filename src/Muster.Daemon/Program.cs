@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using Muster.Configuration;
+using Muster.Core.Diagnostics;
+using Muster.Daemon;
+using Muster.Daemon.Host;
+using Muster.Transport;
+
+// musterd [--config PATH] [--node NAME|ID] [--log-level debug|info|warning|error]
+// Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line; 3 invalid configuration.
+string? configPath = null;
+string? nodeArgument = null;
+string? logLevel = null;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--config" or "-c" when i + 1 < args.Length:
+            configPath = args[++i];
+            break;
+        case "--node" or "-n" when i + 1 < args.Length:
+            nodeArgument = args[++i];
+            break;
+        case "--log-level" when i + 1 < args.Length:
+            logLevel = args[++i];
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: musterd [--config PATH] [--node NAME|ID] [--log-level debug|info|warning|error]");
+            Console.WriteLine($"  config: --config, else ${ConfigPaths.EnvironmentVariable}, else {ConfigPaths.DefaultPath}");
+            return 0;
+        default:
+            Console.Error.WriteLine($"musterd: unknown or incomplete argument '{args[i]}' (see --help)");
+            return 2;
+    }
+}
+
+ClusterConfig config;
+NodeConfig local;
+try
+{
+    config = ConfigLoader.LoadFile(ConfigPaths.Resolve(configPath));
+    local = config.FindLocalNode(nodeArgument, UdpTransport.LocalAddresses());
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"musterd: {e.Message}");
+    return 3;
+}
+
+var level = config.Logging.Level;
+if (logLevel is not null && !Enum.TryParse(logLevel, ignoreCase: true, out level))
+{
+    Console.Error.WriteLine($"musterd: --log-level '{logLevel}' is not one of debug, info, warning, error");
+    return 2;
+}
+
+TextWriter output = config.Logging.File is { } file ? new StreamWriter(file, append: true) : Console.Error;
+var logger = new Logger(output, level);
+try
+{
+    if (config.System.SchedRr)
+    {
+        // Before any other thread starts, so the receive and IPC threads inherit the policy.
+        if (SystemTuning.TryEnableRealtime(out string rt))
+        {
+            logger.Info("musterd", rt);
+        }
+        else
+        {
+            logger.Warn("musterd", rt);
+            if (SystemTuning.TrySetNice(-10, out string nice))
+            {
+                logger.Info("musterd", nice);
+            }
+        }
+    }
+
+    if (config.System.LockMemory)
+    {
+        logger.Write(SystemTuning.TryLockMemory(out string mlock) ? LogLevel.Info : LogLevel.Warning, "musterd", mlock);
+    }
+
+    var store = new NodeStateStore(config.System.StateDirectory, local.NodeId);
+    using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
+        store.StoreViewSequenceMark);
+    using var signals = new UnixSignals(_ => daemon.RequestLeave(), () => logger.Info("musterd", "SIGHUP ignored (no reload yet)"));
+    return daemon.Run();
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigException or InvalidOperationException
+                              or System.Net.Sockets.SocketException or ExternalException)
+{
+    logger.Error("musterd", $"fatal: {e.Message}");
+    return 1;
+}
+finally
+{
+    if (!ReferenceEquals(output, Console.Error))
+    {
+        output.Dispose();
+    }
+}
