@@ -46,7 +46,8 @@ internal sealed class PeerTable
                 {
                     if (existing.ScopeId == scope && existing.Node != node)
                     {
-                        throw new ArgumentException($"endpoint {endpoint} is configured for both node {existing.Node} and node {node}", nameof(peers));
+                        throw new ArgumentException(
+                            $"endpoint {endpoint} is configured for both node {existing.Node} and node {node}", nameof(peers));
                     }
                 }
                 list.Add(new Source(scope, node));
@@ -60,7 +61,8 @@ internal sealed class PeerTable
                 }
                 else
                 {
-                    logger.Warn("transport", $"node {node}: no bound socket can reach {endpoints[0]} (address family); datagrams to it are dropped");
+                    logger.Warn("transport",
+                        $"node {node}: no bound socket can reach {endpoints[0]} (address family); datagrams to it are dropped");
                 }
             }
         }
@@ -89,7 +91,8 @@ internal sealed class PeerTable
     public bool TryGetTarget(NodeId node, [MaybeNullWhen(false)] out SendTarget target) => _targets.TryGetValue(node, out target);
 
     // Picks the first socket of the destination's family, or else a dual-stack IPv6 socket for an IPv4 destination.
-    private static bool TryCreateTarget(NodeId node, IPEndPoint destination, IReadOnlyList<Socket> sockets, [MaybeNullWhen(false)] out SendTarget target)
+    private static bool TryCreateTarget(
+        NodeId node, IPEndPoint destination, IReadOnlyList<Socket> sockets, [MaybeNullWhen(false)] out SendTarget target)
     {
         foreach (Socket socket in sockets)
         {
@@ -108,7 +111,8 @@ internal sealed class PeerTable
         }
         foreach (Socket socket in sockets)
         {
-            if (destination.AddressFamily == AddressFamily.InterNetwork && socket is { AddressFamily: AddressFamily.InterNetworkV6, DualMode: true })
+            if (destination.AddressFamily == AddressFamily.InterNetwork
+                && socket is { AddressFamily: AddressFamily.InterNetworkV6, DualMode: true })
             {
                 target = new SendTarget(node, socket, new IPEndPoint(destination.Address.MapToIPv6(), destination.Port));
                 return true;

@@ -60,13 +60,16 @@ public sealed class UdpTransport : IDisposable
     private long _handlerErrors;
 
     /// <summary>Creates and binds the sockets; receiving begins with <see cref="Start"/>.</summary>
-    /// <exception cref="ArgumentException">The options are invalid (no bind endpoint, sizes out of range, an endpoint configured for two nodes).</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (no bind endpoint, sizes out of range, an endpoint configured for two nodes).
+    /// </exception>
     /// <exception cref="IOException">A socket could not be created or bound; the message names the endpoint.</exception>
     public UdpTransport(UdpTransportOptions options, Logger logger)
     {
         ArgumentOutOfRangeException.ThrowIfZero(options.Bind.Count, nameof(options.Bind));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDatagramSize, 1, nameof(options.MaxDatagramSize));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxDatagramSize, UdpTransportOptions.LargestDatagramSize, nameof(options.MaxDatagramSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(
+            options.MaxDatagramSize, UdpTransportOptions.LargestDatagramSize, nameof(options.MaxDatagramSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ReceiveBufferSize, 1, nameof(options.ReceiveBufferSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SendBufferSize, 1, nameof(options.SendBufferSize));
 
@@ -189,14 +192,17 @@ public sealed class UdpTransport : IDisposable
     /// Network errors and unknown destinations are counted in <see cref="SendErrors"/> and logged rate-limited,
     /// never thrown. Intended for one sending thread.
     /// </remarks>
-    /// <exception cref="ArgumentException">The datagram is larger than <see cref="UdpTransportOptions.MaxDatagramSize"/> (a caller bug).</exception>
+    /// <exception cref="ArgumentException">
+    /// The datagram is larger than <see cref="UdpTransportOptions.MaxDatagramSize"/> (a caller bug).
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The transport is disposed.</exception>
     public void Send(NodeId destination, ReadOnlySpan<byte> datagram)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (datagram.Length > _maxDatagramSize)
         {
-            throw new ArgumentException($"datagram of {datagram.Length} bytes is larger than the maximum of {_maxDatagramSize}", nameof(datagram));
+            throw new ArgumentException(
+                $"datagram of {datagram.Length} bytes is larger than the maximum of {_maxDatagramSize}", nameof(datagram));
         }
 
         if (!Volatile.Read(ref _peers).TryGetTarget(destination, out SendTarget? target))
@@ -220,7 +226,8 @@ public sealed class UdpTransport : IDisposable
             Interlocked.Increment(ref _sendErrors);
             if (ShouldLog(LogLevel.Warning, target.LogKey, out long suppressed))
             {
-                _logger.Warn(Category, $"send to node {target.Node} ({target.Endpoint}) failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
+                _logger.Warn(Category,
+                    $"send to node {target.Node} ({target.Endpoint}) failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
             }
         }
     }
@@ -359,7 +366,8 @@ public sealed class UdpTransport : IDisposable
                 Interlocked.Increment(ref _oversize);
                 if (ShouldLog(LogLevel.Warning, "oversize", out long suppressed))
                 {
-                    _logger.Warn(Category, $"dropped a datagram larger than {buffer.Length} bytes on {receiver.LocalEndpoint}{Suppressed(suppressed)}");
+                    _logger.Warn(Category,
+                        $"dropped a datagram larger than {buffer.Length} bytes on {receiver.LocalEndpoint}{Suppressed(suppressed)}");
                 }
                 continue;
             }
@@ -368,7 +376,8 @@ public sealed class UdpTransport : IDisposable
                 Interlocked.Increment(ref _receiveErrors);
                 if (ShouldLog(LogLevel.Warning, "receive-error", out long suppressed))
                 {
-                    _logger.Warn(Category, $"receive on {receiver.LocalEndpoint} failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
+                    _logger.Warn(Category,
+                        $"receive on {receiver.LocalEndpoint} failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
                 }
                 if (++consecutiveErrors >= 16)
                 {

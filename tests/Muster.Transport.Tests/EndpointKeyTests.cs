@@ -63,7 +63,10 @@ public class EndpointKeyTests
     public void Build_IPv4PeerWithOnlyIPv6Socket_NeedsDualStack()
     {
         using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
-        var peers = new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [new NodeId(1)] = [new IPEndPoint(IPAddress.Parse("10.0.0.1"), 5405)] };
+        var peers = new Dictionary<NodeId, IReadOnlyList<IPEndPoint>>
+        {
+            [new NodeId(1)] = [new IPEndPoint(IPAddress.Parse("10.0.0.1"), 5405)],
+        };
 
         // No IPv4 socket and the IPv6 socket is not dual-stack: the node cannot be reached and is left out.
         socket.DualMode = false;

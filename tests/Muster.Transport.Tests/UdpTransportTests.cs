@@ -11,7 +11,8 @@ public sealed class UdpTransportTests : IDisposable
 {
     private static readonly NodeId s_node1 = new(1);
     private static readonly NodeId s_node2 = new(2);
-    private static readonly IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> s_noPeers = new Dictionary<NodeId, IReadOnlyList<IPEndPoint>>();
+    private static readonly IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> s_noPeers =
+        new Dictionary<NodeId, IReadOnlyList<IPEndPoint>>();
 
     private readonly List<IDisposable> _cleanup = [];
 
@@ -185,7 +186,8 @@ public sealed class UdpTransportTests : IDisposable
     public void Send_ErrorsAreRateLimited()
     {
         var log = new LogCapture();
-        UdpTransport a = Track(new UdpTransport(Options(IPAddress.Loopback, s_noPeers) with { LogInterval = TimeSpan.FromHours(1) }, log.Logger));
+        UdpTransportOptions options = Options(IPAddress.Loopback, s_noPeers) with { LogInterval = TimeSpan.FromHours(1) };
+        UdpTransport a = Track(new UdpTransport(options, log.Logger));
 
         for (int i = 0; i < 100; i++)
         {
@@ -335,7 +337,8 @@ public sealed class UdpTransportTests : IDisposable
         Assert.Equal(local.Count, local.Distinct().Count());
     }
 
-    private (UdpTransport A, UdpTransport B) Pair(IPAddress address, int maxDatagramB = UdpTransportOptions.DefaultMaxDatagramSize, Logger? logB = null)
+    private (UdpTransport A, UdpTransport B) Pair(
+        IPAddress address, int maxDatagramB = UdpTransportOptions.DefaultMaxDatagramSize, Logger? logB = null)
     {
         // Bind first (port 0), then tell each about the other's port.
         UdpTransport a = Track(new UdpTransport(Options(address, s_noPeers), Logger.Null));

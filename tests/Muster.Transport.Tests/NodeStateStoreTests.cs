@@ -1,0 +1,137 @@
+using Muster.Core;
+using Muster.Daemon.Host;
+
+namespace Muster.Transport.Tests;
+
+public sealed class NodeStateStoreTests : IDisposable
+{
+    private static readonly NodeId s_node = new(3);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"muster-state-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void NextIncarnation_NoFile_StartsAtOneAndGrows()
+    {
+        var store = new NodeStateStore(_root, s_node);
+
+        Assert.Equal(1ul, store.NextIncarnation());
+        Assert.Equal(2ul, store.NextIncarnation());
+        Assert.Equal(Path.Combine(_root, "node-3.state"), store.FilePath);
+    }
+
+    [Fact]
+    public void NextIncarnation_NewInstance_ContinuesFromDisk()
+    {
+        Assert.Equal(1ul, new NodeStateStore(_root, s_node).NextIncarnation());
+
+        // A restart, possibly after a crash: a new process reads what the last one stored.
+        var restarted = new NodeStateStore(_root, s_node);
+        Assert.Equal(2ul, restarted.NextIncarnation());
+        Assert.Equal(3ul, new NodeStateStore(_root, s_node).NextIncarnation());
+    }
+
+    [Fact]
+    public void ViewSequenceMark_StoredAndReloadedWithIncarnation()
+    {
+        var store = new NodeStateStore(_root, s_node);
+        Assert.Equal(0ul, store.LoadViewSequenceMark());
+        store.NextIncarnation();
+
+        store.StoreViewSequenceMark(41);
+        store.StoreViewSequenceMark(42);
+
+        var restarted = new NodeStateStore(_root, s_node);
+        Assert.Equal(42ul, restarted.LoadViewSequenceMark());
+        Assert.Equal(2ul, restarted.NextIncarnation());
+        Assert.Equal(42ul, new NodeStateStore(_root, s_node).LoadViewSequenceMark());
+    }
+
+    [Fact]
+    public void Nodes_KeepSeparateFiles()
+    {
+        new NodeStateStore(_root, s_node).NextIncarnation();
+        new NodeStateStore(_root, s_node).NextIncarnation();
+
+        Assert.Equal(1ul, new NodeStateStore(_root, new NodeId(4)).NextIncarnation());
+    }
+
+    [Fact]
+    public void Write_LeavesNoTemporaryFileAndPrivateModes()
+    {
+        string directory = Path.Combine(_root, "nested", "state");
+        var store = new NodeStateStore(directory, s_node);
+        store.NextIncarnation();
+
+        Assert.Equal(["node-3.state"], Directory.GetFiles(directory).Select(Path.GetFileName));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.FilePath));
+        }
+    }
+
+    [Fact]
+    public void File_IsReadableText()
+    {
+        var store = new NodeStateStore(_root, s_node);
+        store.NextIncarnation();
+        store.StoreViewSequenceMark(7);
+
+        string[] lines = File.ReadAllLines(store.FilePath);
+
+        Assert.Contains("node = 3", lines);
+        Assert.Contains("incarnation = 1", lines);
+        Assert.Contains("view_sequence_mark = 7", lines);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("garbage")]
+    [InlineData("incarnation = 5\n")]
+    [InlineData("incarnation = x\nview_sequence_mark = 1\n")]
+    [InlineData("incarnation = -1\nview_sequence_mark = 1\n")]
+    [InlineData("incarnation = 1\nincarnation = 2\nview_sequence_mark = 1\n")]
+    [InlineData("incarnation = 1\nview_sequence_mark = 1\ncolour = 3\n")]
+    [InlineData("node = 4\nincarnation = 1\nview_sequence_mark = 1\n")]
+    [InlineData("\0\0\0\0")]
+    public void Corrupt_File_ThrowsNamingTheFile(string content)
+    {
+        Directory.CreateDirectory(_root);
+        string path = Path.Combine(_root, "node-3.state");
+        File.WriteAllText(path, content);
+        var store = new NodeStateStore(_root, s_node);
+
+        var e = Assert.Throws<InvalidDataException>(() => store.NextIncarnation());
+
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => store.LoadViewSequenceMark());
+        // Nothing was overwritten: the operator still sees what was there.
+        Assert.Equal(content, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Existing_FileWithCommentsAndSpacing_IsAccepted()
+    {
+        Directory.CreateDirectory(_root);
+        File.WriteAllText(Path.Combine(_root, "node-3.state"), "# hand-restored\r\n\r\n  incarnation=9 \r\nview_sequence_mark =  12\r\n");
+
+        var store = new NodeStateStore(_root, s_node);
+
+        Assert.Equal(12ul, store.LoadViewSequenceMark());
+        Assert.Equal(10ul, store.NextIncarnation());
+    }
+
+    [Fact]
+    public void Constructor_InvalidNode_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new NodeStateStore(_root, NodeId.None));
+    }
+}
