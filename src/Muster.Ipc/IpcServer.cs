@@ -261,9 +261,9 @@ public sealed class IpcServer : IAsyncDisposable
         if (_sessions.Count >= Options.MaxClients)
         {
             LogLimited(LogLevel.Warning, "maxclients",
-                $"refused pid {credentials!.ProcessId}: {Options.MaxClients} clients already connected (max_clients)");
+                $"refused pid {credentials!.ProcessId}: {Options.MaxClients} clients already connected (ipc_max_clients)");
             Refuse(client, ErrorCode.NoResources,
-                $"musterd already has {Options.MaxClients} clients connected (see [ipc] max_clients)");
+                $"musterd already has {Options.MaxClients} clients connected (see [limits] ipc_max_clients)");
             return;
         }
 

@@ -26,7 +26,7 @@ public sealed class IpcServerOptions
     public IReadOnlyCollection<uint> AllowedGroupIds { get; init; } = [];
 
     /// <summary>Most connections at once, including those still in the handshake; more are refused with NoResources.</summary>
-    public int MaxClients { get; init; } = 128;
+    public int MaxClients { get; init; } = 256;
 
     /// <summary>Largest frame body accepted from a client; a larger length prefix closes the connection before any allocation.</summary>
     public int MaxFrameSize { get; init; } = IpcProtocol.DefaultMaxFrameSize;
@@ -47,7 +47,7 @@ public sealed class IpcServerOptions
     public int HighWaterMark { get; init; } = 1024;
 
     /// <summary>How long a client's queue may stay at or above the high-water mark before the client is closed.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a new connection may take to send Hello.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);

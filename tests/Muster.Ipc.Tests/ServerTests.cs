@@ -217,7 +217,7 @@ public class ServerTests
         var ex = await Assert.ThrowsAsync<MusterException>(() => server.ConnectAsync());
 
         Assert.Equal(ErrorCode.NoResources, ex.Code);
-        Assert.Contains("max_clients", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ipc_max_clients", ex.Message, StringComparison.Ordinal);
         await first.DisposeAsync();
         await server.NextDisconnectedAsync();
         await using var third = await server.ConnectAsync();
