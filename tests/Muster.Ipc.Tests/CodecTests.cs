@@ -57,7 +57,7 @@ public class CodecTests
     }
 
     [Fact]
-    public void Samples_CoverEveryMessageType()
+    public void Samples_EveryMessageType_HasASampleOfThatType()
     {
         foreach (var type in Enum.GetValues<MessageType>())
         {

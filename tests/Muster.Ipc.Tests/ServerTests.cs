@@ -81,7 +81,7 @@ public class ServerTests
     }
 
     [Fact]
-    public async Task RequestBeforeHello_ClosesConnectionWithoutTellingTheHandler()
+    public async Task Request_BeforeHello_ClosesConnectionWithoutTellingTheHandler()
     {
         await using var server = TestServer.Start();
         await using var raw = await server.ConnectRawAsync();
@@ -101,7 +101,7 @@ public class ServerTests
     [InlineData(MessageType.Ok)]
     [InlineData(MessageType.GroupMessage)]
     [InlineData(MessageType.Hello)]
-    public async Task UnexpectedFrameAfterHello_ClosesConnection(MessageType type)
+    public async Task HandleFrame_UnexpectedTypeAfterHello_ClosesConnection(MessageType type)
     {
         await using var server = TestServer.Start();
         await using var raw = await server.ConnectRawAsync();
