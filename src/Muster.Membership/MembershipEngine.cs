@@ -186,6 +186,17 @@ public sealed partial class MembershipEngine
         }
 
         var peer = _peers[header.Sender];
+        if (header.Type == PacketType.Refuse)
+        {
+            // Says nothing about the sender's liveness in our cluster.
+            if (!OnRefuse(peer, ref reader, now, outbox))
+            {
+                Counters.Malformed++;
+            }
+
+            return;
+        }
+
         if (header.Incarnation < peer.Incarnation)
         {
             // An old incarnation's packets must never be acted on once a newer one has been heard.
@@ -244,6 +255,13 @@ public sealed partial class MembershipEngine
 
     private bool CheckHeader(NodeId source, in PacketHeader header, Instant now, Outbox outbox)
     {
+        if (header.Type == PacketType.Refuse)
+        {
+            // A refusal necessarily comes from a node whose settings differ from ours: it is exempt from the checks
+            // below (otherwise the refused side would never learn why), but must still come from that node's address.
+            return header.Sender == source && _peers.ContainsKey(source);
+        }
+
         if (header.ClusterHash != _clusterHash)
         {
             Counters.RefusedOtherCluster++;

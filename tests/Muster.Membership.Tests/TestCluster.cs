@@ -1,0 +1,157 @@
+using Muster.Core;
+using Muster.Membership;
+using Muster.Membership.Groups;
+
+namespace Muster.Membership.Tests;
+
+/// <summary>
+/// A few engines wired together with a perfect in-memory network and a manual clock: enough for unit tests of the
+/// pure cores. (Faults, delays and invariants are the simulator's job.)
+/// </summary>
+internal sealed class TestCluster
+{
+    private readonly Queue<(NodeId From, NodeId To, byte[] Data)> _inflight = new();
+    private readonly HashSet<NodeId> _down = [];
+
+    public TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak = null, ulong incarnation = 1)
+    {
+        var ids = Enumerable.Range(1, nodes).Select(i => new NodeId((uint)i)).ToArray();
+        var options = new MembershipOptions { ClusterName = "test", Nodes = ids, MaxMessageSize = 2 * 1024 * 1024, MaxPendingBytes = 8 * 1024 * 1024 };
+        Options = tweak is null ? options : tweak(options);
+        foreach (var id in ids)
+        {
+            var engine = new MembershipEngine(new MemberId(id, incarnation), Options, 0);
+            Nodes[id] = new TestNode(engine);
+        }
+    }
+
+    public MembershipOptions Options { get; }
+    public Dictionary<NodeId, TestNode> Nodes { get; } = [];
+    public Instant Now { get; private set; } = new(TimeSpan.TicksPerSecond);
+
+    public TestNode this[uint id] => Nodes[new NodeId(id)];
+
+    public void StartAll()
+    {
+        foreach (var n in Nodes.Values)
+        {
+            n.Engine.Start(Now, n.Outbox);
+            Collect(n);
+        }
+    }
+
+    /// <summary>Replaces a node's engine (a restart with a new incarnation).</summary>
+    public void Restart(uint id, ulong incarnation)
+    {
+        var node = new NodeId(id);
+        _down.Remove(node);
+        var engine = new MembershipEngine(new MemberId(node, incarnation), Options, 0);
+        Nodes[node] = new TestNode(engine);
+        engine.Start(Now, Nodes[node].Outbox);
+        Collect(Nodes[node]);
+    }
+
+    /// <summary>Stops delivering to and from a node (a crash, as far as the others can tell).</summary>
+    public void Crash(uint id) => _down.Add(new NodeId(id));
+
+    public void Collect(TestNode node)
+    {
+        foreach (var p in node.Outbox.Packets)
+        {
+            _inflight.Enqueue((node.Engine.Self.Node, p.Destination, p.Buffer.AsSpan(0, p.Length).ToArray()));
+        }
+
+        foreach (var ev in node.Outbox.Events)
+        {
+            node.Events.Add(ev);
+            node.Groups.OnMembershipEvent(ev, node.GroupEvents);
+        }
+
+        node.Outbox.Clear();
+        node.Engine.Flush(Now, node.Outbox);
+        if (node.Outbox.Packets.Count > 0 || node.Outbox.Events.Count > 0)
+        {
+            Collect(node);
+        }
+    }
+
+    /// <summary>Delivers every packet in flight (and what they cause) at the current instant.</summary>
+    public void Settle()
+    {
+        int guard = 0;
+        while (_inflight.TryDequeue(out var p))
+        {
+            if (++guard > 1_000_000)
+            {
+                throw new InvalidOperationException("packets keep flowing: livelock");
+            }
+
+            if (_down.Contains(p.From) || _down.Contains(p.To) || !Nodes.TryGetValue(p.To, out var to))
+            {
+                continue;
+            }
+
+            to.Engine.OnPacket(p.From, p.Data, Now, to.Outbox);
+            Collect(to);
+        }
+    }
+
+    /// <summary>Advances the clock in steps, ticking every node and settling the network each step.</summary>
+    public void Run(TimeSpan duration, TimeSpan? step = null)
+    {
+        var end = Now + duration;
+        var s = step ?? TimeSpan.FromMilliseconds(5);
+        while (Now < end)
+        {
+            Now += s;
+            foreach (var n in Nodes.Values.Where(n => !_down.Contains(n.Engine.Self.Node)))
+            {
+                if (Now >= n.Engine.NextDeadline)
+                {
+                    n.Engine.Tick(Now, n.Outbox);
+                    Collect(n);
+                }
+            }
+
+            Settle();
+        }
+    }
+
+    /// <summary>Runs until every live node is operational in one view of exactly the live nodes, or fails.</summary>
+    public View RunUntilConverged(TimeSpan limit)
+    {
+        var end = Now + limit;
+        while (Now < end)
+        {
+            Run(TimeSpan.FromMilliseconds(10));
+            var live = Nodes.Values.Where(n => !_down.Contains(n.Engine.Self.Node)).ToList();
+            var view = live[0].Engine.CurrentView;
+            if (view is not null && view.Members.Count == live.Count &&
+                live.All(n => n.Engine.State == NodeState.Operational && n.Engine.CurrentView?.Id == view.Id))
+            {
+                return view;
+            }
+        }
+
+        throw new InvalidOperationException("no convergence: " + string.Join("; ", Nodes.Values.Select(n => n.Engine.DescribeState())));
+    }
+}
+
+internal sealed class TestNode
+{
+    public TestNode(MembershipEngine engine)
+    {
+        Engine = engine;
+        Groups = new GroupEngine(engine);
+    }
+
+    public MembershipEngine Engine { get; }
+    public GroupEngine Groups { get; }
+    public Outbox Outbox { get; } = new();
+    public List<MembershipEvent> Events { get; } = [];
+    public List<GroupEvent> GroupEvents { get; } = [];
+
+    public IEnumerable<MembershipEvent> Deliveries => Events.Where(e => e.Kind == MembershipEventKind.Delivered && e.MessageNo != 0);
+    public IEnumerable<ViewChange> ViewChanges => Events.Where(e => e.Kind == MembershipEventKind.ViewChanged).Select(e => e.ViewChange!);
+    public IEnumerable<string> Logs => Events.Where(e => e.Kind == MembershipEventKind.Log).Select(e => e.Text!);
+}
