@@ -227,6 +227,7 @@ internal sealed partial class ClusterDaemon : IDisposable
 
                 break;
             case InputKind.Drained:
+                UpdateDeliveryPause();
                 break;
             case InputKind.Leave:
                 LeaveCluster(now, "signal");
@@ -243,6 +244,7 @@ internal sealed partial class ClusterDaemon : IDisposable
 
         _trackers.Remove(session.Id);
         _groups.SessionClosed(session.Id);
+        UpdateDeliveryPause();
         _logger.Debug(Category, $"client {session} disconnected: {reason}");
     }
 
@@ -321,10 +323,26 @@ internal sealed partial class ClusterDaemon : IDisposable
                 ? new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload)
                 : new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
                     [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]);
-            session.TryEnqueueEvent(ipcEvent);
+            if (session.TryEnqueueEvent(ipcEvent) == EnqueueResult.AboveHighWater && !_engine.DeliveryPaused)
+            {
+                // A reader is behind: stop delivering (so we stop acknowledging) until it catches up. The sequencer
+                // window then fills and senders everywhere wait. If it never catches up, the IPC server disconnects
+                // it after the stall timeout and its groups see it die.
+                _engine.DeliveryPaused = true;
+                _logger.Debug(Category, $"client {session} is behind ({session.QueuedEvents} events queued): pausing delivery");
+            }
         }
 
         _groupEvents.Clear();
+    }
+
+    private void UpdateDeliveryPause()
+    {
+        if (_engine.DeliveryPaused && !_sessions.Values.Any(s => s.IsAboveHighWater && !s.IsClosed))
+        {
+            _engine.DeliveryPaused = false;
+            _logger.Debug(Category, "all clients caught up: resuming delivery");
+        }
     }
 
     public void Dispose() => _transport?.Dispose();

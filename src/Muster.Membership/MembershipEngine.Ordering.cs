@@ -36,6 +36,13 @@ public sealed partial class MembershipEngine
         public List<byte[]> Parts { get; } = [];
     }
 
+    /// <summary>
+    /// Set by the shell while a local consumer cannot keep up: ordered messages are still received and kept (within
+    /// the sequencer window) but not delivered, which applies flow control to every sender. Call
+    /// <see cref="Flush"/> after clearing it.
+    /// </summary>
+    public bool DeliveryPaused { get; set; }
+
     /// <summary>True when this node is the installed view's sequencer.</summary>
     private bool IsSequencer => _view is not null && _view.Sequencer == Self.Node;
 
@@ -292,6 +299,9 @@ public sealed partial class MembershipEngine
 
         ulong limit = _state switch
         {
+            // A paused node (a local reader is behind) stops delivering and so stops acknowledging: the sequencer's
+            // window fills and every sender slows down. Never during a view change, which must complete.
+            NodeState.Operational when DeliveryPaused => _delivered,
             NodeState.Operational => ulong.MaxValue,
             NodeState.Flushing => _cutoff ?? _delivered,
             _ => _delivered,

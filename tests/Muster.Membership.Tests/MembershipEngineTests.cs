@@ -206,4 +206,34 @@ public class MembershipEngineTests
         c[1].Engine.OnPacket(new NodeId(2), hb.Buffer.AsSpan(0, hb.Length), c.Now, c[1].Outbox);
         Assert.Equal(1, c[1].Engine.Counters.SpoofedSender);
     }
+
+    [Fact]
+    public void DeliveryPaused_SlowsSendersThroughTheWindow_ThenResumes()
+    {
+        var c = new TestCluster(2, o => o with { SequencerWindow = 64, SendWindow = 16, MaxPendingBytes = 1024 * 1024, MaxMessageSize = 1024 });
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(3));
+        c[2].Engine.DeliveryPaused = true;
+        int accepted = 0;
+        for (int i = 0; i < 400; i++)
+        {
+            if (c[1].Engine.Submit(new byte[100]) == SubmitResult.Accepted)
+            {
+                accepted++;
+            }
+
+            c.Collect(c[1]);
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        // Node 2 delivers nothing while paused, and the sequencer (node 1) stops at its window.
+        Assert.Empty(c[2].Deliveries);
+        Assert.True(c[1].Deliveries.Count() <= 64, $"{c[1].Deliveries.Count()} delivered past a window of 64");
+        c[2].Engine.DeliveryPaused = false;
+        c[2].Engine.Flush(c.Now, c[2].Outbox);
+        c.Collect(c[2]);
+        c.Run(TimeSpan.FromSeconds(2));
+        Assert.Equal(accepted, c[2].Deliveries.Count());
+        Assert.Equal(accepted, c[1].Deliveries.Count());
+    }
 }
