@@ -1,0 +1,38 @@
+namespace Muster.Cli;
+
+// The exit codes of `muster`. They are part of the tool's interface (scripts test them): never renumber one,
+// only add new ones, and keep docs/cli.md and the --help text (Cli.ExitCodesHelp) in step.
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    // musterd answered with an error; its ErrorCode and message go to stderr.
+    public const int DaemonError = 1;
+
+    // The command line did not parse (System.CommandLine reports the problem).
+    public const int Usage = 2;
+
+    // The socket could not be reached, or the connection was lost.
+    public const int CannotConnect = 3;
+
+    // musterd did not answer within --timeout.
+    public const int Timeout = 4;
+
+    // The node has no view yet, or is not (any more) a member of the cluster.
+    public const int NoView = 5;
+
+    // Stopped by SIGINT/SIGTERM before finishing (128 + SIGINT, as shells report it). `muster listen` exits 0 instead.
+    public const int Interrupted = 130;
+
+    // Lines for the --help text; docs/cli.md has the same table.
+    public static readonly (int Code, string Meaning)[] All =
+    [
+        (Success, "success"),
+        (DaemonError, "musterd reported an error (its error code and message are printed on stderr)"),
+        (Usage, "usage error: the command line did not parse"),
+        (CannotConnect, "cannot connect to musterd (or the connection was lost): is it running, is --socket right?"),
+        (Timeout, "musterd did not answer within --timeout"),
+        (NoView, "this node has no view yet, or is not a member of the cluster"),
+        (Interrupted, "interrupted (Ctrl-C or SIGTERM) before finishing; `muster listen` exits 0 instead"),
+    ];
+}

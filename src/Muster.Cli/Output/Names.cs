@@ -1,0 +1,40 @@
+using System.Globalization;
+using Muster.Core;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Cli.Output;
+
+// The words both output formats use for enums and values. Spelled out rather than taken from Enum.ToString so that
+// renaming a C# member cannot change what scripts parse.
+internal static class Names
+{
+    public static string State(MemberState state) => state switch
+    {
+        MemberState.Member => "member",
+        MemberState.Left => "left",
+        MemberState.Failed => "failed",
+        MemberState.Joining => "joining",
+        MemberState.Leaving => "leaving",
+        _ => Unknown((byte)state),
+    };
+
+    // snake_case for JSON; TextOutput shows it with a space ("node down").
+    public static string Reason(GroupChangeReason reason) => reason switch
+    {
+        GroupChangeReason.Join => "join",
+        GroupChangeReason.Leave => "leave",
+        GroupChangeReason.NodeDown => "node_down",
+        GroupChangeReason.NodeUp => "node_up",
+        GroupChangeReason.ProcessDown => "process_down",
+        _ => Unknown((byte)reason),
+    };
+
+    // Null for "no view yet" in JSON; the text format prints "none" (ViewId.ToString).
+    public static string? ViewOrNull(ViewId viewId) => viewId.IsNone ? null : viewId.ToString();
+
+    public static string Milliseconds(TimeSpan value) =>
+        value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    // A newer daemon may send values this build does not know; show the number rather than fail.
+    private static string Unknown(byte value) => string.Create(CultureInfo.InvariantCulture, $"unknown_{value}");
+}

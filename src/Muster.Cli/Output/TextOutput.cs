@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using Muster.Client;
+using Muster.Core;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Cli.Output;
+
+// The human-readable output: sections with underlined headings and aligned tables, in the manner of
+// corosync-quorumtool -s, corosync-cfgtool -s and corosync-cpgtool.
+internal static class TextOutput
+{
+    // Human output shows at most this much of a binary payload; --json has all of it.
+    private const int MaxHexBytes = 64;
+
+    public static void Status(TextWriter output, DaemonStatus status)
+    {
+        TableWriter.WriteHeading(output, "Node information");
+        TableWriter.WriteFields(output,
+        [
+            ("Node ID", status.NodeId.ToString()),
+            ("Node name", status.NodeName),
+            ("Cluster name", status.ClusterName),
+            ("View ID", status.ViewId.ToString()),
+            ("State", status.State),
+            ("Protocol version", status.ProtocolVersion.ToString(CultureInfo.InvariantCulture)),
+        ]);
+
+        output.WriteLine();
+        TableWriter.WriteHeading(output, $"Membership information ({Count(status.Members.Count, "member")})");
+        if (status.Members.Count == 0)
+        {
+            output.WriteLine("no view installed yet");
+        }
+        else
+        {
+            var members = new TableWriter(
+                new Column("NODE ID", Align.Right), new Column("NAME"), new Column("INCARNATION", Align.Right), new Column("ADDRESSES"));
+            foreach (var m in status.Members)
+            {
+                members.AddRow(m.NodeId.ToString(), NameOf(m, status.NodeId), Number(m.Incarnation), Addresses(m));
+            }
+
+            members.Write(output);
+        }
+
+        output.WriteLine();
+        TableWriter.WriteHeading(output, "Timeouts");
+        var timeouts = new TableWriter(new Column("NAME"), new Column("VALUE", Align.Right));
+        foreach (var (name, value) in status.Timeouts)
+        {
+            timeouts.AddRow(name, $"{Names.Milliseconds(value)} ms");
+        }
+
+        timeouts.Write(output);
+        output.WriteLine();
+        TableWriter.WriteHeading(output, "Counters");
+        var counters = new TableWriter(new Column("NAME"), new Column("VALUE", Align.Right));
+        foreach (var (name, value) in status.Counters)
+        {
+            counters.AddRow(name, Number(value));
+        }
+
+        counters.Write(output);
+    }
+
+    public static void Nodes(TextWriter output, ClusterView view, NodeId localNode)
+    {
+        if (view.ViewId.IsNone)
+        {
+            output.WriteLine("no view installed yet");
+            return;
+        }
+
+        output.WriteLine($"View {view.ViewId}: {Count(view.Members.Count, "node")}");
+        var table = new TableWriter(
+            new Column("NODE ID", Align.Right), new Column("NAME"), new Column("INCARNATION", Align.Right), new Column("STATE"),
+            new Column("ADDRESSES"), new Column("JOINED IN"));
+        foreach (var m in view.Members)
+        {
+            table.AddRow(m.NodeId.ToString(), NameOf(m, localNode), Number(m.Incarnation), Names.State(m.State), Addresses(m),
+                m.JoinedViewId is { IsNone: false } joined ? joined.ToString() : "-");
+        }
+
+        table.Write(output);
+    }
+
+    public static void Groups(TextWriter output, IReadOnlyList<GroupSummary> groups)
+    {
+        if (groups.Count == 0)
+        {
+            output.WriteLine("no process groups");
+            return;
+        }
+
+        var table = new TableWriter(new Column("GROUP"), new Column("MEMBERS", Align.Right));
+        foreach (var group in groups)
+        {
+            table.AddRow(Escape(group.Name), Number(group.MemberCount));
+        }
+
+        table.Write(output);
+    }
+
+    public static void GroupMembers(TextWriter output, string group, IReadOnlyList<GroupMember> members)
+    {
+        output.WriteLine($"Group {Escape(group)}: {Count(members.Count, "member")}");
+        var table = new TableWriter(new Column("NODE ID", Align.Right), new Column("PID", Align.Right));
+        foreach (var member in members)
+        {
+            table.AddRow(member.NodeId.ToString(), Number(member.ProcessId));
+        }
+
+        table.Write(output);
+    }
+
+    // One line per event for `muster listen`:
+    //   view 1.1c: joined 2/1234 (join); left 3/99 (node down); members: 1/100 2/1234
+    //   [2/1234] text
+    public static string Event(GroupEvent groupEvent) => groupEvent switch
+    {
+        GroupMembershipChange change => Change(change),
+        GroupMessage message => $"[{message.Sender}] {Payload(message.Payload.Span)}",
+        _ => $"unknown event in group {Escape(groupEvent.Group)}",
+    };
+
+    // UTF-8 text with control characters escaped (one message stays on one line); anything else as length and hex.
+    public static string Payload(ReadOnlySpan<byte> payload)
+    {
+        if (Utf8.IsValid(payload))
+        {
+            return Escape(Encoding.UTF8.GetString(payload));
+        }
+
+        string hex = Convert.ToHexStringLower(payload[..Math.Min(payload.Length, MaxHexBytes)]);
+        return payload.Length > MaxHexBytes
+            ? $"({payload.Length} bytes, not UTF-8) {hex}..."
+            : $"({payload.Length} bytes, not UTF-8) {hex}";
+    }
+
+    private static string Change(GroupMembershipChange change)
+    {
+        var line = new StringBuilder($"view {change.ViewId}: ");
+        if (change.Joined.Count > 0)
+        {
+            line.Append("joined ").Append(Changes(change.Joined)).Append("; ");
+        }
+
+        if (change.Left.Count > 0)
+        {
+            line.Append("left ").Append(Changes(change.Left)).Append("; ");
+        }
+
+        line.Append("members: ").Append(change.Members.Count == 0 ? "(none)" : string.Join(' ', change.Members));
+        return line.ToString();
+    }
+
+    private static string Changes(IReadOnlyList<GroupMemberChange> changes) =>
+        string.Join(", ", changes.Select(c => $"{c.Member} ({Names.Reason(c.Reason).Replace('_', ' ')})"));
+
+    private static string NameOf(MemberInfo member, NodeId localNode) =>
+        member.NodeId == localNode ? $"{member.Name} (local)" : member.Name;
+
+    private static string Addresses(MemberInfo member) => member.Addresses.Count == 0 ? "-" : string.Join(", ", member.Addresses);
+
+    private static string Number<T>(T value)
+        where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+
+    private static string Count(int count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
+
+    private static string Escape(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            escaped.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) => string.Create(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.ToString();
+    }
+}
