@@ -26,13 +26,6 @@ public static class Cli
     /// <param name="cancellationToken">Cancelled on Ctrl-C: long-running commands stop cleanly.</param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var root = BuildRootCommand(stdout, stderr);
-        var parseResult = root.Parse(args);
-        if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
-        {
-            return ReportParseErrors(parseResult, stderr);
-        }
-
         var configuration = new InvocationConfiguration
         {
             Output = stdout,
@@ -44,6 +37,12 @@ public static class Cli
         };
         try
         {
+            var parseResult = BuildRootCommand(stdout, stderr).Parse(args);
+            if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
+            {
+                return ReportParseErrors(parseResult, stderr);
+            }
+
             return await parseResult.InvokeAsync(configuration, cancellationToken);
         }
         catch (Exception ex)

@@ -17,16 +17,7 @@ internal static class DemoCommand
             Description = $"How many musterd processes to start ({MinNodes} to {MaxNodes})",
             HelpName = "N",
             DefaultValueFactory = _ => 3,
-            Validators =
-            {
-                result =>
-                {
-                    if (result.GetValueOrDefault<int>() is < MinNodes or > MaxNodes)
-                    {
-                        result.AddError($"--nodes must be between {MinNodes} and {MaxNodes}");
-                    }
-                },
-            },
+            CustomParser = result => GlobalOptions.ParseInt(result, "--nodes", MinNodes, MaxNodes) ?? 0,
         };
         var command = new Command("demo",
             "Start a local cluster of musterd processes on 127.0.0.x and walk through membership, a failure, a rejoin and "

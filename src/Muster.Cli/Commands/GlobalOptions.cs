@@ -66,17 +66,28 @@ internal sealed class GlobalOptions
     {
         Description = description,
         HelpName = "N",
-        Validators =
-        {
-            result =>
-            {
-                if (result.GetValueOrDefault<int?>() is < 1)
-                {
-                    result.AddError("--count must be at least 1");
-                }
-            },
-        },
+        CustomParser = result => ParseInt(result, "--count", 1, int.MaxValue),
     };
+
+    // An integer option's value within bounds. A custom parser rather than a validator: a validator that reads the
+    // value of a token that did not convert ("--count many") throws instead of reporting.
+    public static int? ParseInt(ArgumentResult result, string option, int min, int max)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value))
+        {
+            result.AddError($"{option} '{text}' is not a whole number");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            result.AddError(max == int.MaxValue ? $"{option} must be at least {min}" : $"{option} must be between {min} and {max}");
+            return null;
+        }
+
+        return value;
+    }
 
     private static TimeSpan? ParseTimeout(ArgumentResult result)
     {

@@ -1,0 +1,196 @@
+using Muster.Core;
+using Muster.Core.Diagnostics;
+using Muster.Ipc;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Cli.Tests;
+
+// The real IpcServer on a socket in a fresh temporary directory, with a scripted daemon behind it that keeps groups in
+// memory and answers at once. Group members are reported with the client's real pid, as musterd does.
+internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
+{
+    private readonly Lock _sync = new();
+    private readonly Dictionary<string, List<IpcSession>> _groups = new(StringComparer.Ordinal);
+    private readonly DirectoryInfo _directory;
+    private readonly IpcServer _server;
+
+    private FakeDaemon()
+    {
+        _directory = Directory.CreateTempSubdirectory("muster-cli-");
+        SocketPath = Path.Combine(_directory.FullName, "musterd.sock");
+        var options = new IpcServerOptions
+        {
+            SocketPath = SocketPath,
+            NodeId = Samples.LocalNode,
+            NodeName = "alpha",
+            ClusterName = "prod",
+            AllowRoot = true,
+            // The tests may run as any user.
+            AllowedUserIds = [UnixAccounts.CurrentUserId],
+        };
+        _server = new IpcServer(options, this, new Logger(TextWriter.Null, LogLevel.Error));
+    }
+
+    public string SocketPath { get; }
+
+    // No view installed: status reports ViewId.None, joins are refused as the real daemon would hold them back.
+    public bool NoView { get; set; }
+
+    // Requests of this type are never answered (to test --timeout).
+    public MessageType? Ignore { get; set; }
+
+    // GroupJoin is answered with this error instead of joining.
+    public ErrorCode? JoinError { get; set; }
+
+    public TaskCompletionSource LeaveRequested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static FakeDaemon Start()
+    {
+        var daemon = new FakeDaemon();
+        daemon._server.Start();
+        return daemon;
+    }
+
+    public int MemberCount(string group)
+    {
+        lock (_sync)
+        {
+            return _groups.TryGetValue(group, out var members) ? members.Count : 0;
+        }
+    }
+
+    public void OnConnected(IpcSession session)
+    {
+    }
+
+    public void OnDisconnected(IpcSession session, string reason)
+    {
+        lock (_sync)
+        {
+            foreach (var (name, members) in _groups.ToArray())
+            {
+                if (members.Remove(session))
+                {
+                    Broadcast(name, [], [new(Member(session), GroupChangeReason.ProcessDown)]);
+                }
+
+                if (members.Count == 0)
+                {
+                    _groups.Remove(name);
+                }
+            }
+        }
+    }
+
+    public void OnRequest(IpcSession session, uint requestId, IpcRequest request)
+    {
+        if (request.Type == Ignore)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            switch (request)
+            {
+                case GetStatusRequest:
+                    var status = Samples.Status(NoView ? ViewId.None : Samples.View);
+                    session.Reply(requestId, new StatusResponse(status.NodeId, status.NodeName, status.ClusterName, status.ViewId,
+                        status.State, (ushort)status.ProtocolVersion, status.Members, status.Timeouts, status.Counters));
+                    break;
+                case GetMembersRequest:
+                    session.Reply(requestId, new MembersResponse(NoView ? new ClusterView(ViewId.None, []) : Samples.ClusterView()));
+                    break;
+                case GroupJoinRequest join when JoinError is { } error:
+                    session.ReplyError(requestId, error, $"cannot join {join.Group} now");
+                    break;
+                case GroupJoinRequest join:
+                    if (!_groups.TryGetValue(join.Group, out var joined))
+                    {
+                        joined = [];
+                        _groups[join.Group] = joined;
+                    }
+
+                    joined.Add(session);
+                    // Before the answer, as musterd does: the joiner's stream starts with its own join.
+                    Broadcast(join.Group, [new(Member(session), GroupChangeReason.Join)], []);
+                    session.ReplyOk(requestId);
+                    break;
+                case GroupLeaveRequest leave:
+                    if (_groups.TryGetValue(leave.Group, out var left) && left.Remove(session))
+                    {
+                        Broadcast(leave.Group, [], [new(Member(session), GroupChangeReason.Leave)]);
+                        if (left.Count == 0)
+                        {
+                            _groups.Remove(leave.Group);
+                        }
+                    }
+
+                    session.ReplyOk(requestId);
+                    break;
+                case GroupSendRequest send:
+                    if (!_groups.TryGetValue(send.Group, out var targets) || !targets.Contains(session))
+                    {
+                        session.ReplyError(requestId, ErrorCode.NotExist, $"this process is not a member of group '{send.Group}'");
+                        break;
+                    }
+
+                    var message = EncodedEvent.Create(new GroupMessageEvent(send.Group, Member(session), send.Payload));
+                    foreach (var target in targets)
+                    {
+                        target.TryEnqueueEvent(message);
+                    }
+
+                    session.ReplyOk(requestId);
+                    break;
+                case GetGroupsRequest:
+                    session.Reply(requestId, new GroupsResponse([.. _groups.Select(g => new GroupSummary(g.Key, g.Value.Count))]));
+                    break;
+                case GetGroupMembersRequest get:
+                    if (!_groups.TryGetValue(get.Group, out var list))
+                    {
+                        session.ReplyError(requestId, ErrorCode.NotExist, $"no group named '{get.Group}'");
+                        break;
+                    }
+
+                    session.Reply(requestId, new GroupMembersResponse([.. list.Select(Member)]));
+                    break;
+                case LeaveClusterRequest:
+                    session.ReplyOk(requestId);
+                    LeaveRequested.TrySetResult();
+                    break;
+                default:
+                    session.ReplyError(requestId, ErrorCode.NotSupported, request.Type.ToString());
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.StopAsync();
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static GroupMember Member(IpcSession session) => new(Samples.LocalNode, (uint)session.ProcessId);
+
+    private void Broadcast(string group, IReadOnlyList<GroupMemberChange> joined, IReadOnlyList<GroupMemberChange> left)
+    {
+        if (!_groups.TryGetValue(group, out var members))
+        {
+            return;
+        }
+
+        var change = EncodedEvent.Create(new GroupMembershipChangedEvent(group, Samples.View, [.. members.Select(Member)], joined, left));
+        foreach (var member in members)
+        {
+            member.TryEnqueueEvent(change);
+        }
+    }
+}

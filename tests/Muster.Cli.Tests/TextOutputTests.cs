@@ -1,0 +1,154 @@
+using Muster.Cli.Output;
+using Muster.Client;
+using Muster.Core;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Cli.Tests;
+
+public sealed class TextOutputTests
+{
+    [Fact]
+    public void Status_has_a_section_per_topic()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Status(output, Samples.Status());
+
+        Assert.Equal(
+            """
+            Node information
+            ----------------
+            Node ID:          1
+            Node name:        alpha
+            Cluster name:     prod
+            View ID:          1.1c
+            State:            operational
+            Protocol version: 1
+
+            Membership information (3 members)
+            ----------------------------------
+            NODE ID  NAME           INCARNATION  ADDRESSES
+                  1  alpha (local)            4  10.0.0.1:5405, 192.168.1.1:5405
+                  2  beta                    12  10.0.0.2:5405
+                  3  gamma                    1  -
+
+            Timeouts
+            --------
+            NAME         VALUE
+            token      1000 ms
+            consensus  1200 ms
+            join        0.5 ms
+
+            Counters
+            --------
+            NAME           VALUE
+            messages_sent     42
+            view_changes       3
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString());
+    }
+
+    [Fact]
+    public void Status_without_a_view_says_so()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Status(output, Samples.Status(ViewId.None));
+
+        string text = output.ToString();
+        Assert.Contains("View ID:          none\n", text, StringComparison.Ordinal);
+        Assert.Contains("State:            joining\n", text, StringComparison.Ordinal);
+        Assert.Contains("Membership information (0 members)\n----------------------------------\nno view installed yet\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nodes_is_one_table()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Nodes(output, Samples.ClusterView(), Samples.LocalNode);
+
+        Assert.Equal(
+            """
+            View 1.1c: 3 nodes
+            NODE ID  NAME           INCARNATION  STATE    ADDRESSES                        JOINED IN
+                  1  alpha (local)            4  member   10.0.0.1:5405, 192.168.1.1:5405  1.1a
+                  2  beta                    12  member   10.0.0.2:5405                    1.1c
+                  3  gamma                    1  leaving  -                                -
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString());
+    }
+
+    [Fact]
+    public void Groups_with_counts_and_one_group_with_its_processes()
+    {
+        var list = new StringWriter { NewLine = "\n" };
+        var one = new StringWriter { NewLine = "\n" };
+        var none = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Groups(list, [new GroupSummary("chat", 2), new GroupSummary("locks", 12)]);
+        TextOutput.GroupMembers(one, "chat", [new(new NodeId(1), 100), new(new NodeId(2), 1234)]);
+        TextOutput.Groups(none, []);
+
+        Assert.Equal("GROUP  MEMBERS\nchat         2\nlocks       12\n", list.ToString());
+        Assert.Equal("Group chat: 2 members\nNODE ID   PID\n      1   100\n      2  1234\n", one.ToString());
+        Assert.Equal("no process groups\n", none.ToString());
+    }
+
+    [Fact]
+    public void A_membership_change_is_one_line()
+    {
+        var change = new GroupMembershipChange("chat", Samples.View,
+            [new(new NodeId(1), 100), new(new NodeId(2), 1234)],
+            [new(new(new NodeId(2), 1234), GroupChangeReason.Join)],
+            [new(new(new NodeId(3), 99), GroupChangeReason.NodeDown)]);
+
+        Assert.Equal("view 1.1c: joined 2/1234 (join); left 3/99 (node down); members: 1/100 2/1234", TextOutput.Event(change));
+    }
+
+    [Fact]
+    public void A_change_lists_only_what_happened()
+    {
+        var left = new GroupMembershipChange("chat", Samples.View, [],
+            [], [new(new(new NodeId(1), 7), GroupChangeReason.ProcessDown), new(new(new NodeId(1), 8), GroupChangeReason.Leave)]);
+
+        Assert.Equal("view 1.1c: left 1/7 (process down), 1/8 (leave); members: (none)", TextOutput.Event(left));
+    }
+
+    [Fact]
+    public void A_message_is_its_sender_and_text_on_one_line()
+    {
+        var message = new GroupMessage("chat", new(new NodeId(2), 1234), "hello\tworld\r\nbye\u0007"u8.ToArray());
+
+        Assert.Equal("[2/1234] hello\\tworld\\r\\nbye\\x07", TextOutput.Event(message));
+    }
+
+    [Fact]
+    public void A_binary_message_is_its_length_and_hex()
+    {
+        var message = new GroupMessage("chat", new(new NodeId(2), 1234), new byte[] { 0xde, 0xad, 0xbe, 0xef, 0xff });
+
+        Assert.Equal("[2/1234] (5 bytes, not UTF-8) deadbeefff", TextOutput.Event(message));
+    }
+
+    [Fact]
+    public void A_long_binary_message_is_cut_in_text_output()
+    {
+        byte[] payload = new byte[100];
+        payload[0] = 0xff;
+
+        string line = TextOutput.Payload(payload);
+
+        Assert.StartsWith("(100 bytes, not UTF-8) ff00", line, StringComparison.Ordinal);
+        Assert.EndsWith("...", line, StringComparison.Ordinal);
+        Assert.Equal("(100 bytes, not UTF-8) ".Length + 128 + 3, line.Length);
+    }
+
+    [Fact]
+    public void An_empty_message_is_an_empty_text()
+    {
+        Assert.Equal("[1/5] ", TextOutput.Event(new GroupMessage("chat", new(new NodeId(1), 5), ReadOnlyMemory<byte>.Empty)));
+    }
+}
