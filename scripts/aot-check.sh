@@ -10,7 +10,17 @@ status=0
 for project in src/Muster.Daemon src/Muster.Cli; do
   name=$(basename "$project")
   log="$out/$name.log"
-  if ! dotnet publish "$project" -c Release -r linux-x64 -o "$out/$name" -p:TreatWarningsAsErrors=true >"$log" 2>&1; then
+  ok=0
+  for attempt in 1 2; do
+    if dotnet publish "$project" -c Release -r linux-x64 -o "$out/$name" -p:TreatWarningsAsErrors=true >"$log" 2>&1; then
+      ok=1
+      break
+    fi
+    # Retry only when the native compiler itself crashed (seen once: "Bus error"), never on warnings or errors.
+    grep -qiE "bus error|segmentation fault|exited with code 13[0-9]" "$log" || break
+    echo "aot-check: the AOT compiler crashed publishing $project; retrying once" >&2
+  done
+  if [ $ok -ne 1 ]; then
     echo "aot-check: publishing $project failed:" >&2
     grep -E "error|warning" "$log" | sort -u | head -40 >&2
     status=1
