@@ -97,6 +97,9 @@ internal sealed partial class ClusterDaemon
             case GroupRequestResult.InvalidName:
                 session.ReplyError(id, ErrorCode.InvalidParameter, "group names are 1 to 128 bytes of UTF-8 without NUL");
                 return true;
+            case GroupRequestResult.TooManyGroups:
+                session.ReplyError(id, ErrorCode.TooManyGroups, "this node's processes already hold the maximum number of group memberships");
+                return true;
             case GroupRequestResult.TooBig:
                 session.ReplyError(id, ErrorCode.TooBig, "message larger than limits.max_message_size");
                 return true;

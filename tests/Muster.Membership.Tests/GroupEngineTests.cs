@@ -97,4 +97,15 @@ public class GroupEngineTests
         Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Join(new string('x', 129), 1, 1));
         Assert.Equal(GroupRequestResult.NotExist, c[1].Groups.Send("other", 1, 1, [1]));
     }
+
+    [Fact]
+    public void Join_BeyondTheLocalMembershipCap_IsTooManyGroups()
+    {
+        var c = new TestCluster(1);
+        var groups = new GroupEngine(c[1].Engine, maxLocalMemberships: 3);
+        Assert.Equal(GroupRequestResult.Ok, groups.Join("a", 1, 1));
+        Assert.Equal(GroupRequestResult.Ok, groups.Join("b", 1, 1));
+        Assert.Equal(GroupRequestResult.Ok, groups.Join("c", 1, 1));
+        Assert.Equal(GroupRequestResult.TooManyGroups, groups.Join("d", 1, 1));
+    }
 }

@@ -36,8 +36,24 @@ public sealed class GroupEngine
         public bool Joined { get; set; }
     }
 
+    /// <summary>Default for <see cref="MaxLocalMemberships"/>.</summary>
+    public const int DefaultMaxLocalMemberships = 4096;
+
     /// <summary>Creates the group layer over an engine.</summary>
-    public GroupEngine(MembershipEngine membership) => _membership = membership;
+    /// <param name="membership">The engine below.</param>
+    /// <param name="maxLocalMemberships">
+    /// Most (group, process) memberships this node's processes may hold. It bounds the per-view sync message (which
+    /// lists them all and must fit one message): at 128-byte names, 4096 entries take about 550 KB.
+    /// </param>
+    public GroupEngine(MembershipEngine membership, int maxLocalMemberships = DefaultMaxLocalMemberships)
+    {
+        _membership = membership;
+        int perEntry = 2 + GroupWire.MaxGroupNameBytes + 4;
+        MaxLocalMemberships = Math.Min(maxLocalMemberships, (membership.Options.MaxMessageSize - 5) / perEntry);
+    }
+
+    /// <summary>Most local (group, process) memberships accepted; joins beyond it get TooManyGroups.</summary>
+    public int MaxLocalMemberships { get; }
 
     private NodeId Self => _membership.Self.Node;
 
@@ -70,6 +86,11 @@ public sealed class GroupEngine
         if (_local.ContainsKey((group, pid)))
         {
             return GroupRequestResult.Exist;
+        }
+
+        if (_local.Count + _leaving.Count >= MaxLocalMemberships)
+        {
+            return GroupRequestResult.TooManyGroups;
         }
 
         var result = Submit(GroupWire.Encode(GroupOp.Join, group, pid, []));

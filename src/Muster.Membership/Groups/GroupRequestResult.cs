@@ -17,4 +17,6 @@ public enum GroupRequestResult
     TooBig = 6,
     /// <summary>The node has left the cluster.</summary>
     NotRunning = 7,
+    /// <summary>This node already has the maximum number of local group memberships.</summary>
+    TooManyGroups = 8,
 }
