@@ -22,6 +22,15 @@ LAT_SIZES="${LAT_SIZES:-64 1024}"
 LAT_COUNT="${LAT_COUNT:-2000}"
 INFLIGHT="${INFLIGHT:-1}"
 
+# utime+stime (clock ticks) of every running musterd: "<node> <ticks>" per line
+cpu_snapshot() {
+  local i p
+  for i in $(seq 1 "$N"); do
+    p="$(md_pid "$i")" || continue
+    echo "$i $(awk '{print $14+$15}' "/proc/$p/stat")"
+  done
+}
+
 # ---------------------------------------------------------------- one measured run
 run_once() {
   # run_once <thr|lat> <one|all> <size> <outfile>
@@ -29,19 +38,20 @@ run_once() {
   group="b$$-$RANDOM"
   k=1; [ "$mode" = all ] && k="$N"
   : >"$out"
+  cpu_snapshot >"$out.cpu0"
   # receivers (and, in mode all, senders) on nodes N..2 first, node 1 last
   for i in $(seq "$N" -1 1); do
     local sock; sock="$(sockpath "$i")"
     if [ "$kind" = lat ] && [ "$i" = 1 ]; then
-      mbench 1 latency --socket "$sock" --group "$group" --size "$size" --count "$LAT_COUNT" --members "$N" \
+      mbench_bg 1 latency --socket "$sock" --group "$group" --size "$size" --count "$LAT_COUNT" --members "$N" \
         --timeout 120 >"$out.$i" 2>&1 &
     elif [ "$kind" = lat ]; then
-      mbench "$i" groups --socket "$sock" --group "$group" --size "$size" --senders-expected 1 --members "$N" \
+      mbench_bg "$i" groups --socket "$sock" --group "$group" --size "$size" --senders-expected 1 --members "$N" \
         --role receiver --warmup 0 --timeout 120 --json >"$out.$i" 2>&1 &
     else
       local role=receiver
       { [ "$mode" = all ] || [ "$i" = 1 ]; } && role=sender
-      mbench "$i" groups --socket "$sock" --group "$group" --size "$size" --duration "$DUR" --warmup "$WARMUP" \
+      mbench_bg "$i" groups --socket "$sock" --group "$group" --size "$size" --duration "$DUR" --warmup "$WARMUP" \
         --senders-expected "$k" --members "$N" --role "$role" --inflight "$INFLIGHT" --timeout $((DUR + WARMUP + 90)) \
         --json >"$out.$i" 2>&1 &
     fi
@@ -49,6 +59,10 @@ run_once() {
   done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   for i in $(seq 1 "$N"); do cat "$out.$i" >>"$out"; rm -f "$out.$i"; done
+  # CPU seconds each musterd used during the run, and its counters afterwards (view changes, stalls, retransmits)
+  cpu_snapshot | join "$out.cpu0" - | awk '{printf "{\"bench\":\"cpu\",\"node\":%s,\"musterd_cpu_s\":%.2f}\n", $1, ($3-$2)/100}' >>"$out"
+  rm -f "$out.cpu0"
+  for i in $(seq 1 "$N"); do mbench "$i" status --socket "$(sockpath "$i")" >"$out.status.$i" 2>&1; done
   return $rc
 }
 

@@ -20,7 +20,7 @@ us_now() { local t="$EPOCHREALTIME"; echo "${t/[.,]/}"; }
 start_watchers() { # start_watchers <dir> <node...>
   local dir="$1" i k ok; shift
   for i in "$@"; do
-    mbench "$i" watch --socket "$(sockpath "$i")" >"$dir/watch.$i" 2>&1 &
+    mbench_bg "$i" watch --socket "$(sockpath "$i")" >"$dir/watch.$i" 2>&1 &
     echo $! >"$dir/watch.$i.pid"; echo $! >>"$STATE/helper_pids"
   done
   for k in $(seq 1 500); do

@@ -51,8 +51,11 @@ start_node() {
   echo $! >"$(pidfile "$i")"
 }
 
-# bench tool in node i's namespace
+# bench tool in node i's namespace (foreground)
 mbench() { local i="$1"; shift; ip netns exec "$(ns "$i")" "$MBENCH" "$@"; }
+# the same for background use: `mbench_bg i args... >out &` leaves in $! the pid of muster-bench itself (the
+# subshell execs ip, which execs the tool), so that it can be stopped by that pid
+mbench_bg() { local i="$1"; shift; exec ip netns exec "$(ns "$i")" "$MBENCH" "$@"; }
 
 # wait until every running node's installed view has $1 members (max $2 s, default 30)
 wait_members() {

@@ -34,7 +34,7 @@ cleanup() { local p; for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
 for i in $(seq 1 "$N"); do
-  mbench "$i" watch --socket "$(sockpath "$i")" >"$RES/watch.$i" 2>&1 &
+  mbench_bg "$i" watch --socket "$(sockpath "$i")" >"$RES/watch.$i" 2>&1 &
   helpers+=($!); echo $! >>"$STATE/helper_pids"
 done
 sleep 1
@@ -51,7 +51,7 @@ per=$(( (RATE + N - 1) / N ))
 pids=()
 group="stab$$"
 for i in $(seq "$N" -1 1); do
-  mbench "$i" groups --socket "$(sockpath "$i")" --group "$group" --size 256 --duration "$DURATION" --warmup 0 \
+  mbench_bg "$i" groups --socket "$(sockpath "$i")" --group "$group" --size 256 --duration "$DURATION" --warmup 0 \
     --senders-expected "$N" --members "$N" --role sender --rate "$per" --timeout $((DURATION + 120)) --json \
     >"$RES/groups.$i.out" 2>&1 &
   pids+=($!); echo $! >>"$STATE/helper_pids"
