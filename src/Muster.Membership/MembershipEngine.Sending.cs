@@ -293,6 +293,16 @@ public sealed partial class MembershipEngine
     /// <summary>At a view install: everything not yet delivered back to us is submitted again, whole, in the new view.</summary>
     private void RequeueOwn()
     {
+        DropControlMessages();
+        _inflight.Clear();
+        _submitSequence = 0;
+        _submitNode = _sendQueue.First;
+        _submitFragment = 0;
+    }
+
+    /// <summary>A view's control messages die with it: drop those not yet delivered.</summary>
+    private void DropControlMessages()
+    {
         for (var node = _sendQueue.First; node is not null;)
         {
             var next = node.Next;
@@ -306,9 +316,10 @@ public sealed partial class MembershipEngine
             node = next;
         }
 
-        _inflight.Clear();
-        _submitSequence = 0;
-        _submitNode = _sendQueue.First;
-        _submitFragment = 0;
+        if (_submitNode is not null && _submitNode.List is null)
+        {
+            _submitNode = _sendQueue.First;
+            _submitFragment = 0;
+        }
     }
 }

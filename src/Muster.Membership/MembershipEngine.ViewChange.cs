@@ -563,6 +563,8 @@ public sealed partial class MembershipEngine
             }
         }
 
+        DropControlMessages();
+
         // Our own messages that a member of the new view already delivered (on the other side of a partition) are
         // delivered to us here, in the transition, and never submitted again: a second copy would break the order.
         foreach (var mark in install.Marks)

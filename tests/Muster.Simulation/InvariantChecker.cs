@@ -51,9 +51,10 @@ public sealed class InvariantChecker
             Fail($"{node} delivered message {sender}/{messageNo} outside any view");
         }
 
-        if (!Workload.TryParse(payload, out var origin, out _) || origin != sender)
+        bool raw = payload.Length > 0 && payload[0] == Workload.Marker;
+        if (raw && (!Workload.TryParse(payload, out var origin, out _) || origin != sender))
         {
-            Fail($"{node} delivered message {messageNo} attributed to {sender} but its payload says {origin}");
+            Fail($"{node} delivered message {messageNo} attributed to {sender} but its payload is corrupt or says {origin}");
         }
 
         if (!t.View!.Members.Contains(sender))
@@ -103,6 +104,34 @@ public sealed class InvariantChecker
         }
 
         t.DeliveredInView++;
+    }
+
+    private readonly Dictionary<(ViewId View, int Position), ulong> _groupStates = [];
+
+    /// <summary>
+    /// 7. Process groups are replicated state: nodes that delivered the same prefix of a view hold the same group
+    ///    table (and the same pending sync).
+    /// </summary>
+    public void OnGroupState(MemberId node, ulong fingerprint)
+    {
+        var t = Track(node);
+        if (t.View is null)
+        {
+            return;
+        }
+
+        var key = (t.View.Id, t.DeliveredInView);
+        if (_groupStates.TryGetValue(key, out ulong known))
+        {
+            if (known != fingerprint)
+            {
+                Fail($"group tables diverged: {node} after {t.DeliveredInView} deliveries in view {t.View.Id} holds another group state");
+            }
+        }
+        else
+        {
+            _groupStates[key] = fingerprint;
+        }
     }
 
     /// <summary>Checks one view installation at <paramref name="node"/>.</summary>

@@ -10,6 +10,11 @@ internal sealed class SimNode
 
     public NodeId Id { get; }
     public MembershipEngine? Engine { get; set; }
+    public Muster.Membership.Groups.GroupEngine? Groups { get; set; }
+    public List<Muster.Membership.Groups.GroupEvent> GroupEvents { get; } = [];
+
+    /// <summary>Local processes (pid = session) currently joined to the simulated group.</summary>
+    public HashSet<uint> Joined { get; } = [];
     public bool Up => Engine is not null;
 
     // Persistent across restarts, as the daemon's state file is.

@@ -208,6 +208,12 @@ public sealed class Simulator
             {
                 case MembershipEventKind.Delivered:
                     _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload, ev.Transitional);
+                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
+                    if (!ev.Transitional)
+                    {
+                        _checker.OnGroupState(node.Member, node.Groups.Fingerprint());
+                    }
+
                     if (ev.Sender == node.Member && Workload.TryParse(ev.Payload, out _, out ulong counter))
                     {
                         node.OwnPending.Remove(counter);
@@ -216,6 +222,7 @@ public sealed class Simulator
                     break;
                 case MembershipEventKind.ViewChanged:
                     _checker.OnViewChanged(node.Member, ev.ViewChange!);
+                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
                     _trace?.WriteLine($"{_now} {node.Member}: {ev.ViewChange}");
                     break;
                 case MembershipEventKind.Log:
@@ -228,10 +235,19 @@ public sealed class Simulator
         }
 
         _outbox.Clear();
+        node.GroupEvents.Clear();
         if (left)
         {
             node.Engine = null;
             node.CrashedOrLeftThisIncarnation = true;
+            return;
+        }
+
+        // The group layer may have submitted (a view's sync): send it now, as the daemon does.
+        engine.Flush(_now, _outbox);
+        if (_outbox.Packets.Count > 0 || _outbox.Events.Count > 0)
+        {
+            Drain(node);
             return;
         }
 
@@ -270,6 +286,13 @@ public sealed class Simulator
         }
 
         int size = Workload.NextSize(_random);
+        int roll = _random.Next(100);
+        if (roll < 40)
+        {
+            GroupActivity(node, roll, size);
+            return;
+        }
+
         if (!engine.CanSubmit(size))
         {
             return;
@@ -282,6 +305,36 @@ public sealed class Simulator
             node.OwnPending.Add(counter);
             Drain(node);
         }
+    }
+
+    /// <summary>Two local processes join, multicast, leave and die in group "g" (CPG-style traffic).</summary>
+    private void GroupActivity(SimNode node, int roll, int size)
+    {
+        var groups = node.Groups!;
+        uint pid = (uint)_random.Next(1, 3);
+        if (!node.Joined.Contains(pid))
+        {
+            if (groups.Join("g", pid, (int)pid) == Muster.Membership.Groups.GroupRequestResult.Ok)
+            {
+                node.Joined.Add(pid);
+            }
+        }
+        else if (roll < 2)
+        {
+            groups.Leave("g", pid, (int)pid);
+            node.Joined.Remove(pid);
+        }
+        else if (roll < 4)
+        {
+            groups.SessionClosed((int)pid);
+            node.Joined.Remove(pid);
+        }
+        else
+        {
+            groups.Send("g", pid, (int)pid, new byte[Math.Min(size, 2_000)]);
+        }
+
+        Drain(node);
     }
 
     private void Restart(SimNode node)
@@ -297,6 +350,8 @@ public sealed class Simulator
         node.CrashedOrLeftThisIncarnation = false;
         node.ScheduledTick = Instant.Never;
         node.Engine = new MembershipEngine(node.Member, _options, node.PersistedMark);
+        node.Groups = new Muster.Membership.Groups.GroupEngine(node.Engine);
+        node.Joined.Clear();
         node.Engine.Start(_now, _outbox);
         Drain(node);
     }

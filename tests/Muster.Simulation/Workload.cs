@@ -7,15 +7,19 @@ namespace Muster.Simulation;
 /// <summary>Test messages: a header naming the sender and a counter, then filler that can be verified.</summary>
 public static class Workload
 {
-    public const int HeaderSize = 20;
+    /// <summary>First byte of a raw workload message (group-layer messages start with their operation, 1..5).</summary>
+    public const byte Marker = 0xEE;
+
+    public const int HeaderSize = 21;
 
     public static byte[] Create(MemberId sender, ulong counter, int size)
     {
         size = Math.Max(size, HeaderSize);
         var bytes = new byte[size];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, sender.Node.Value);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(4), sender.Incarnation);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(12), counter);
+        bytes[0] = Marker;
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(1), sender.Node.Value);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(5), sender.Incarnation);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(13), counter);
         for (int i = HeaderSize; i < size; i++)
         {
             bytes[i] = (byte)(i * 31 + (int)counter);
@@ -28,14 +32,14 @@ public static class Workload
     {
         sender = default;
         counter = 0;
-        if (payload.Length < HeaderSize)
+        if (payload.Length < HeaderSize || payload[0] != Marker)
         {
             return false;
         }
 
-        sender = new MemberId(new NodeId(BinaryPrimitives.ReadUInt32LittleEndian(payload)),
-            BinaryPrimitives.ReadUInt64LittleEndian(payload[4..]));
-        counter = BinaryPrimitives.ReadUInt64LittleEndian(payload[12..]);
+        sender = new MemberId(new NodeId(BinaryPrimitives.ReadUInt32LittleEndian(payload[1..])),
+            BinaryPrimitives.ReadUInt64LittleEndian(payload[5..]));
+        counter = BinaryPrimitives.ReadUInt64LittleEndian(payload[13..]);
         for (int i = HeaderSize; i < payload.Length; i++)
         {
             if (payload[i] != (byte)(i * 31 + (int)counter))

@@ -70,6 +70,43 @@ public sealed class GroupEngine
     public IReadOnlyList<GroupMember> MembersOf(string group) =>
         _groups.TryGetValue(group, out var set) ? [.. set] : [];
 
+    /// <summary>
+    /// A hash of the replicated state (group table, and the pending sync). Nodes that have applied the same ordered
+    /// stream must agree on it; the simulator checks that.
+    /// </summary>
+    internal ulong Fingerprint()
+    {
+        // During a sync the old table is each node's own history (nodes may come from different views); what the
+        // view replicates is the sync collected so far. Groups are combined with a sum, so dictionary order does
+        // not matter; members are hashed in their (sorted) order.
+        var table = _syncPending is not null ? _syncState! : _groups;
+        ulong total = 0;
+        foreach (var (group, members) in table)
+        {
+            if (members.Count == 0)
+            {
+                continue;
+            }
+
+            ulong h = 14695981039346656037UL;
+            foreach (char ch in group)
+            {
+                h = (h ^ ch) * 1099511628211UL;
+            }
+
+            foreach (var m in members)
+            {
+                h = (h ^ m.Node.Value) * 1099511628211UL;
+                h = (h ^ m.ProcessId) * 1099511628211UL;
+            }
+
+            total += h;
+        }
+
+        total = (total ^ (_syncPending is null ? 0UL : (ulong)_syncPending.Count + 1)) * 1099511628211UL;
+        return (total ^ (ulong)_held.Count) * 1099511628211UL;
+    }
+
     /// <summary>Checks a group name: 1..128 bytes of UTF-8, no NUL.</summary>
     public static bool IsValidName(string group) =>
         group.Length > 0 && !group.Contains('\0', StringComparison.Ordinal) &&
