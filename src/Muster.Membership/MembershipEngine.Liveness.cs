@@ -166,10 +166,11 @@ public sealed partial class MembershipEngine
             }
 
             var coordinator = peer.View.Coordinator;
-            if (coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node && peer.Hears(coordinator) &&
-                !IsAliveNode(coordinator, now) && peer.State == NodeState.Operational)
+            if (peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
+                peer.Hears(coordinator) && !IsAliveNode(coordinator, now) && peer.State == NodeState.Operational)
             {
-                // It is in a view run by a lower node that we cannot reach; it belongs there.
+                // It is in another view, run by a lower node that we cannot reach: it belongs there. (A peer in our
+                // own view whose coordinator just died is ours: its last heartbeat may still list the dead node.)
                 continue;
             }
 

@@ -236,4 +236,20 @@ public class MembershipEngineTests
         Assert.Equal(accepted, c[2].Deliveries.Count());
         Assert.Equal(accepted, c[1].Deliveries.Count());
     }
+
+    [Fact]
+    public void CoordinatorCrash_SurvivorsMoveStraightToOneView()
+    {
+        var c = new TestCluster(3);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(3));
+        int before = c[2].ViewChanges.Count();
+        c.Crash(1);
+        var view = c.RunUntilConverged(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, view.Members.Count);
+        // One view change, straight to {2, 3}: no singleton views on the way.
+        var changes = c[2].ViewChanges.Skip(before).ToList();
+        Assert.True(changes.Count == 1, string.Join(" | ", changes) + " || " + string.Join(" | ", c[2].Logs.TakeLast(12)));
+        Assert.Equal(MemberChangeReason.Failed, Assert.Single(changes[0].Left).Reason);
+    }
 }
