@@ -21,6 +21,9 @@ public static class SystemTuning
 {
     private const string TaskDirectory = "/proc/self/task";
 
+    // sched(7): threads and processes created by a thread with this flag do not inherit its real-time policy.
+    private const int SchedResetOnFork = 0x4000_0000;
+
     /// <summary>
     /// Switches every thread of the process to <c>SCHED_RR</c> at the highest priority
     /// (<c>sched_get_priority_max(SCHED_RR)</c>, 99 on Linux), like Corosync.
@@ -152,10 +155,39 @@ public static class SystemTuning
     }
 
     // Returns 0 or the errno; tid 0 is the calling thread.
-    internal static unsafe int SetRealtime(int tid, int priority)
+    /// <summary>
+    /// Switches only the calling thread to <c>SCHED_RR</c> at the highest priority, with
+    /// <c>SCHED_RESET_ON_FORK</c> so that threads it creates later (for example .NET thread-pool workers, which
+    /// spin while idle) start with normal priority. Use this for the daemon's event loop and receive threads:
+    /// a whole process at real-time priority lets spinning pool threads starve everything else on the machine.
+    /// </summary>
+    public static bool TryEnableRealtimeForCurrentThread(out string detail)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            detail = "SCHED_RR not supported on this operating system; running with normal priority";
+            return false;
+        }
+
+        int priority = Libc.SchedGetPriorityMax(Libc.SchedRr);
+        if (priority < 0)
+        {
+            detail = $"sched_get_priority_max(SCHED_RR) failed; running with normal priority";
+            return false;
+        }
+
+        int errno = SetRealtime(0, priority, resetOnFork: true);
+        detail = errno == 0
+            ? $"thread {Environment.CurrentManagedThreadId} ({Thread.CurrentThread.Name}) runs SCHED_RR priority {priority}"
+            : RealtimeFailure(errno);
+        return errno == 0;
+    }
+
+    internal static unsafe int SetRealtime(int tid, int priority, bool resetOnFork = false)
     {
         var param = new Libc.SchedParam { Priority = priority };
-        if (Libc.SchedSetScheduler(tid, Libc.SchedRr, &param) == 0)
+        int policy = resetOnFork ? Libc.SchedRr | SchedResetOnFork : Libc.SchedRr;
+        if (Libc.SchedSetScheduler(tid, policy, &param) == 0)
         {
             return 0;
         }
@@ -163,7 +195,7 @@ public static class SystemTuning
         int errno = Marshal.GetLastPInvokeError();
         if (errno == Libc.ENoSys && SchedSetSchedulerNumber() is nint number)
         {
-            if (Libc.Syscall3(number, tid, Libc.SchedRr, (nint)(&param)) == 0)
+            if (Libc.Syscall3(number, tid, policy, (nint)(&param)) == 0)
             {
                 return 0;
             }

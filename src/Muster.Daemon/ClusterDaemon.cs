@@ -89,6 +89,7 @@ internal sealed partial class ClusterDaemon : IDisposable
             Bind = _local.Endpoints,
             Peers = peers,
             MaxDatagramSize = _config.Limits.MaxDatagramSize,
+            ReceiveThreadStarted = _config.System.SchedRr ? () => RaisePriority("receive") : null,
         }, _logger);
 
         _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);
@@ -149,8 +150,34 @@ internal sealed partial class ClusterDaemon : IDisposable
         };
     }
 
+    /// <summary>
+    /// Real-time priority for the threads that must never miss a heartbeat (the event loop and the receive threads),
+    /// like Corosync's SCHED_RR. Only these threads: threads they create start normal (SCHED_RESET_ON_FORK), so
+    /// .NET thread-pool workers, which spin while idle, cannot starve the machine.
+    /// </summary>
+    private void RaisePriority(string which)
+    {
+        if (SystemTuning.TryEnableRealtimeForCurrentThread(out string detail))
+        {
+            _logger.Info(Category, $"{which} thread: {detail}");
+        }
+        else
+        {
+            _logger.Warn(Category, $"{which} thread: {detail}");
+            if (SystemTuning.TrySetNice(-10, out string nice))
+            {
+                _logger.Info(Category, nice);
+            }
+        }
+    }
+
     private void Loop()
     {
+        if (_config.System.SchedRr)
+        {
+            RaisePriority("event loop");
+        }
+
         var batch = new List<DaemonInput>();
         var now = MonotonicClock.Now();
         _engine.Start(now, _outbox);

@@ -5,6 +5,11 @@ using Muster.Daemon;
 using Muster.Daemon.Host;
 using Muster.Transport;
 
+// Run socket completions on the epoll thread instead of hopping to the thread pool: on a busy 2-core machine each
+// hop costs more than the network round trip (see the peers' limits/DOTNET.md). Safe here because every socket
+// continuation in the daemon only decodes and queues; none blocks. Must be set before the first socket exists.
+Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
 // musterd [--config PATH] [--node NAME|ID] [--log-level debug|info|warning|error]
 // Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line; 3 invalid configuration.
 string? configPath = null;
@@ -57,21 +62,9 @@ TextWriter output = config.Logging.File is { } file ? new StreamWriter(file, app
 var logger = new Logger(output, level);
 try
 {
-    if (config.System.SchedRr)
+    if (!config.System.SchedRr)
     {
-        // Before any other thread starts, so the receive and IPC threads inherit the policy.
-        if (SystemTuning.TryEnableRealtime(out string rt))
-        {
-            logger.Info("musterd", rt);
-        }
-        else
-        {
-            logger.Warn("musterd", rt);
-            if (SystemTuning.TrySetNice(-10, out string nice))
-            {
-                logger.Info("musterd", nice);
-            }
-        }
+        logger.Info("musterd", "sched_rr = false: running with normal scheduling priority");
     }
 
     if (config.System.LockMemory)

@@ -56,7 +56,15 @@ public sealed class IpcSession
         _options = server.Options;
         _requestCredits = new SemaphoreSlim(_options.MaxOutstandingRequests);
         // Unbounded as a channel, but bounded by accounting: events by the queue limits, responses by the request credits.
-        _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        // Synchronous continuations: the writer loop runs on the thread that queued the frame (the daemon's loop),
+        // and a non-blocking send completes there, instead of waking a thread-pool thread for every reply and event.
+        // The write loop never blocks: a full socket buffer makes SendAsync asynchronous, and it resumes elsewhere.
+        _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            AllowSynchronousContinuations = true,
+        });
     }
 
     /// <summary>Server-assigned id, unique while the server runs.</summary>

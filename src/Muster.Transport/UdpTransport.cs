@@ -42,6 +42,7 @@ public sealed class UdpTransport : IDisposable
     private readonly Receiver[] _receivers;
     private readonly Socket[] _sockets;
     private readonly Logger _logger;
+    private readonly Action? _receiveThreadStarted;
     private readonly RateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
     private PeerTable _peers;
@@ -76,6 +77,7 @@ public sealed class UdpTransport : IDisposable
         _logger = logger;
         _logLimiter = new RateLimiter(options.LogInterval);
         _maxDatagramSize = options.MaxDatagramSize;
+        _receiveThreadStarted = options.ReceiveThreadStarted;
 
         var receivers = new List<Receiver>(options.Bind.Count);
         try
@@ -340,6 +342,7 @@ public sealed class UdpTransport : IDisposable
 
     private void ReceiveLoop(Receiver receiver)
     {
+        _receiveThreadStarted?.Invoke();
         Socket socket = receiver.Socket;
         byte[] buffer = receiver.Buffer;
         SocketAddress from = receiver.From;

@@ -40,4 +40,7 @@ public sealed record UdpTransportOptions
 
     /// <summary>Shortest interval between two log lines about the same kind of dropped datagram or send error.</summary>
     public TimeSpan LogInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Called first on every receive thread (the daemon raises their scheduling priority there).</summary>
+    public Action? ReceiveThreadStarted { get; init; }
 }
