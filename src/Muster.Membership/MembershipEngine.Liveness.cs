@@ -166,11 +166,12 @@ public sealed partial class MembershipEngine
             }
 
             var coordinator = peer.View.Coordinator;
-            if (peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
+            bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation;
+            if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
                 peer.Hears(coordinator) && !IsAliveNode(coordinator, now) && peer.State == NodeState.Operational)
             {
-                // It is in another view, run by a lower node that we cannot reach: it belongs there. (A peer in our
-                // own view whose coordinator just died is ours: its last heartbeat may still list the dead node.)
+                // It is in another view, run by a lower node that we cannot reach: it belongs there. A member of our
+                // own view is ours, even while its last heartbeat still names its old view or a dead coordinator.
                 continue;
             }
 
