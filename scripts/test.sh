@@ -21,7 +21,8 @@ echo "== tests"
 # the multi-process tests also use the tolerant "test" timing profile.
 dotnet test --solution Muster.slnx -c Release --no-build --max-parallel-test-modules 1 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
-# Sum the per-run summaries that Microsoft.Testing.Platform prints ("total: N / failed: N / succeeded: N / skipped: N").
+# Read the run summary that Microsoft.Testing.Platform prints ("failed: N / succeeded: N / skipped: N"); with
+# modules run one at a time it prints one summary for the whole run.
 passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -E '^\s+failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

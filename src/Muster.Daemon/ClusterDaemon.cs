@@ -300,9 +300,9 @@ internal sealed partial class ClusterDaemon : IDisposable
                 _transport.Send(packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
             }
 
-            var events = _outbox.Events.ToArray();
-            _outbox.Clear();
-            foreach (var ev in events)
+            // No copy: handling these events never writes to the outbox (the group layer's submits only queue
+            // inside the engine), so the list is stable until the Clear below.
+            foreach (var ev in _outbox.Events)
             {
                 switch (ev.Kind)
                 {
@@ -322,6 +322,7 @@ internal sealed partial class ClusterDaemon : IDisposable
                 }
             }
 
+            _outbox.Clear();
             DispatchGroupEvents();
             if (_stop)
             {

@@ -88,15 +88,13 @@ public sealed partial class MembershipEngine
     }
 
     /// <summary>A peer failed or left: stop waiting for it in a running view change.</summary>
-    private void OnPeerGone(NodeId node, Instant now, Outbox outbox)
+    private void OnPeerGone(NodeId node, Outbox outbox)
     {
         if (_attempt is not null && _attempt.Includes(node))
         {
             Emit(outbox, LogLevel.Info, $"view change {_attempt.Proposal}: node {node} is gone, proposing again without it");
             _attempt = null;
         }
-
-        _ = now;
     }
 
     /// <summary>
@@ -127,7 +125,7 @@ public sealed partial class MembershipEngine
             return;
         }
 
-        var desired = Clique(candidates, now);
+        var desired = Clique(candidates);
         if (_state == NodeState.Operational && _view is not null && SameMembers(desired, _view.Members) &&
             !MembersOutOfStep(now))
         {
@@ -186,7 +184,7 @@ public sealed partial class MembershipEngine
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
 
     /// <summary>Greedy clique in node order: a node joins when it and every node already chosen hear each other.</summary>
-    private MemberId[] Clique(List<NodeId> candidates, Instant now)
+    private MemberId[] Clique(List<NodeId> candidates)
     {
         var chosen = new List<NodeId> { Self.Node };
         for (int i = 1; i < candidates.Count; i++)
@@ -214,7 +212,6 @@ public sealed partial class MembershipEngine
             }
         }
 
-        _ = now;
         return [.. chosen.Select(n => n == Self.Node ? Self : new MemberId(n, _peers[n].Incarnation)).Order()];
     }
 

@@ -117,7 +117,7 @@ public sealed partial class MembershipEngine
         Counters.FragmentsSequenced++;
     }
 
-    private bool OnData(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    private bool OnData(PeerState peer, ref WireReader reader)
     {
         if (!DataHeader.TryRead(ref reader, out var header))
         {
@@ -171,8 +171,6 @@ public sealed partial class MembershipEngine
             SequenceHeld(peer.Node);
         }
 
-        _ = now;
-        _ = outbox;
         return reader.Remaining == 0;
     }
 

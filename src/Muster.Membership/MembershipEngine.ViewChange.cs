@@ -43,13 +43,13 @@ public sealed partial class MembershipEngine
         sequence++;
         NoteViewSequence(sequence, outbox);
         var proposal = new ViewId(sequence, Self.Node);
-        _attempt = new ViewChangeAttempt(proposal, members, now, now + _options.ConsensusTimeout);
+        _attempt = new ViewChangeAttempt(proposal, members, now + _options.ConsensusTimeout);
         Counters.ViewChangeAttempts++;
         Emit(outbox, LogLevel.Info, $"proposing view {proposal} with [{string.Join(' ', members)}] ({DescribeChange(members, now)})");
 
         Promise(proposal, now);
         _attempt.Promises[Self.Node] = _lastPromise;
-        SendPrepares(now, outbox);
+        SendPrepares(outbox);
         AdvanceAttempt(now, outbox);
     }
 
@@ -128,7 +128,7 @@ public sealed partial class MembershipEngine
             _options.MinProtocolVersion, _options.MaxProtocolVersion);
     }
 
-    private void SendPrepares(Instant now, Outbox outbox)
+    private void SendPrepares(Outbox outbox)
     {
         if (_attempt is null)
         {
@@ -154,8 +154,6 @@ public sealed partial class MembershipEngine
 
             Send(m.Node, buffer, length, outbox);
         }
-
-        _ = now;
     }
 
     private bool OnPrepare(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
@@ -615,7 +613,7 @@ public sealed partial class MembershipEngine
             }
             else if (retransmitDue)
             {
-                SendPrepares(now, outbox);
+                SendPrepares(outbox);
             }
         }
 

@@ -228,7 +228,7 @@ public sealed partial class MembershipEngine
         bool ok = header.Type switch
         {
             PacketType.Heartbeat => OnHeartbeat(peer, ref reader, now, outbox),
-            PacketType.Data => OnData(peer, ref reader, now, outbox),
+            PacketType.Data => OnData(peer, ref reader),
             PacketType.Ordered => OnOrdered(peer, ref reader, now, outbox),
             PacketType.Ack => OnAck(peer, ref reader),
             PacketType.Nack => OnNack(peer, ref reader, outbox),
@@ -367,7 +367,7 @@ public sealed partial class MembershipEngine
         {
             peer.LeftIncarnation = peer.Incarnation;
             Emit(outbox, LogLevel.Info, $"node {peer.Node}#{peer.Incarnation} announced a clean leave");
-            OnPeerGone(peer.Node, now, outbox);
+            OnPeerGone(peer.Node, outbox);
             Evaluate(now, outbox);
         }
 

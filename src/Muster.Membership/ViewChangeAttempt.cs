@@ -6,17 +6,15 @@ namespace Muster.Membership;
 /// <summary>A view change this node coordinates: the proposal, its members, and what each has answered.</summary>
 internal sealed class ViewChangeAttempt
 {
-    public ViewChangeAttempt(ViewId proposal, MemberId[] members, Instant started, Instant deadline)
+    public ViewChangeAttempt(ViewId proposal, MemberId[] members, Instant deadline)
     {
         Proposal = proposal;
         Members = members;
-        Started = started;
         Deadline = deadline;
     }
 
     public ViewId Proposal { get; }
     public MemberId[] Members { get; }
-    public Instant Started { get; }
     public Instant Deadline { get; set; }
     public bool Syncing { get; set; }
     public Sync? SyncMessage { get; set; }
