@@ -117,11 +117,54 @@ internal sealed partial class ClusterDaemon
             if (input.Session!.IsClosed || HandleRequest(input, now))
             {
                 _blocked.Dequeue();
+                int sessionId = input.Session.Id;
+                if (_blockedPerSession.TryGetValue(sessionId, out int count) && count > 1)
+                {
+                    _blockedPerSession[sessionId] = count - 1;
+                }
+                else
+                {
+                    _blockedPerSession.Remove(sessionId);
+                }
+
                 continue;
             }
 
             break;
         }
+    }
+
+    /// <summary>Holds a request back until the requests ahead of it have been answered.</summary>
+    private void Block(in DaemonInput input)
+    {
+        _blocked.Enqueue(input);
+        _requestsHeld++;
+        int sessionId = input.Session!.Id;
+        _blockedPerSession[sessionId] = _blockedPerSession.GetValueOrDefault(sessionId) + 1;
+    }
+
+    /// <summary>
+    /// True when the request must queue behind held ones: its own client has one held (requests are answered in the
+    /// order they were sent), or it is a waiting send or join/leave while any is held (first come, first served).
+    /// </summary>
+    private bool MustWaitBehindBlocked(in DaemonInput input)
+    {
+        if (_blocked.Count == 0)
+        {
+            return false;
+        }
+
+        if (_blockedPerSession.ContainsKey(input.Session!.Id))
+        {
+            return true;
+        }
+
+        return input.Request switch
+        {
+            GroupSendRequest send => (send.Flags & GroupSendFlags.NoWait) == 0,
+            GroupJoinRequest or GroupLeaveRequest => true,
+            _ => false,
+        };
     }
 
     private void OnViewChanged(ViewChange change)
@@ -209,6 +252,8 @@ internal sealed partial class ClusterDaemon
         counters.Add(new("input_queue_drops", _queue.DroppedPackets));
         counters.Add(new("ipc_clients", _sessions.Count));
         counters.Add(new("pending_send_bytes", _engine.PendingBytes));
+        counters.Add(new("requests_held", _requestsHeld));
+        counters.Add(new("requests_waiting", _blocked.Count));
         return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _engine.CurrentView?.Id ?? ViewId.None,
             _engine.State.ToString().ToLowerInvariant(), _engine.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
             _engine.EffectiveTimeouts(), counters);

@@ -28,6 +28,8 @@ internal sealed partial class ClusterDaemon : IDisposable
     private readonly Dictionary<int, IpcSession> _sessions = [];
     private readonly Dictionary<int, TrackFlags> _trackers = [];
     private readonly Queue<DaemonInput> _blocked = new();
+    private readonly Dictionary<int, int> _blockedPerSession = [];
+    private long _requestsHeld;
     private readonly Dictionary<NodeId, ViewId> _joinedIn = [];
     private readonly RateLimiter _limiter = new(TimeSpan.FromSeconds(5));
     private readonly Func<ulong> _nextIncarnation;
@@ -247,9 +249,12 @@ internal sealed partial class ClusterDaemon : IDisposable
                 OnDisconnected(input.Session!, input.Reason ?? "closed");
                 break;
             case InputKind.Request:
-                if (!HandleRequest(input, now))
+                // A request never overtakes one held back by flow control: not one of its own client's (a pipelining
+                // client relies on its sends being ordered as issued), and no waiting send of another client (FIFO
+                // fairness). Other clients' queries and NoWait sends go ahead.
+                if (MustWaitBehindBlocked(input) || !HandleRequest(input, now))
                 {
-                    _blocked.Enqueue(input);
+                    Block(input);
                 }
 
                 break;
