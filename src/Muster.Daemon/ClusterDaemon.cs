@@ -30,6 +30,7 @@ internal sealed partial class ClusterDaemon : IDisposable
     private readonly Queue<DaemonInput> _blocked = new();
     private readonly Dictionary<int, int> _blockedPerSession = [];
     private long _requestsHeld;
+    private readonly IpcWriteBatch _writes = new();
     private readonly Dictionary<NodeId, ViewId> _joinedIn = [];
     private readonly RateLimiter _limiter = new(TimeSpan.FromSeconds(5));
     private readonly Func<ulong> _nextIncarnation;
@@ -199,31 +200,41 @@ internal sealed partial class ClusterDaemon : IDisposable
 
             _queue.Drain(batch, wait);
             now = MonotonicClock.Now();
-            foreach (var input in batch)
+            // Replies and deliveries of this round reach each client in one write (see IpcWriteBatch).
+            _writes.Begin();
+            try
             {
-                Handle(input, now);
-                if (_stop)
-                {
-                    break;
-                }
+                RunRound(batch, now);
             }
+            finally
+            {
+                batch.Clear();
+                _writes.Flush();
+            }
+        }
+    }
 
-            batch.Clear();
+    /// <summary>One round of the loop: the inputs that arrived, due timers, held requests, then what is ready to send.</summary>
+    private void RunRound(List<DaemonInput> batch, Instant now)
+    {
+        foreach (var input in batch)
+        {
+            Handle(input, now);
             if (_stop)
             {
-                break;
+                return;
             }
+        }
 
-            if (now >= _engine.NextDeadline)
-            {
-                _engine.Tick(now, _outbox);
-                Apply(now);
-            }
-
-            RetryBlocked(now);
-            _engine.Flush(now, _outbox);
+        if (now >= _engine.NextDeadline)
+        {
+            _engine.Tick(now, _outbox);
             Apply(now);
         }
+
+        RetryBlocked(now);
+        _engine.Flush(now, _outbox);
+        Apply(now);
     }
 
     private void Handle(in DaemonInput input, Instant now)

@@ -47,6 +47,14 @@ public sealed class IpcSession
     private bool _handshakeDone;
     private bool _announced;
 
+    // The coalescing buffer of the open IpcWriteBatch (under _sync): frames, and what they count for once written.
+    private byte[]? _batchBuffer;
+    private int _batchLength;
+    private int _batchResponses;
+    private int _batchEvents;
+    private long _batchEventBytes;
+    private bool _enlisted;
+
     internal IpcSession(int id, Socket socket, PeerCredentials credentials, IpcServer server)
     {
         Id = id;
@@ -515,7 +523,7 @@ public sealed class IpcSession
             }
 
             _closeReason = message;
-            _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Final));
+            _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Final, 0, 0, 0, null));
             _outbound.Writer.TryComplete();
         }
     }
@@ -564,7 +572,68 @@ public sealed class IpcSession
     {
         lock (_sync)
         {
-            return _closeReason is null && _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Response));
+            if (_closeReason is not null)
+            {
+                return false;
+            }
+
+            if (IpcWriteBatch.Current is { } batch)
+            {
+                AppendToBatch(batch, frame);
+                _batchResponses++;
+                return true;
+            }
+
+            return _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Response, 1, 0, 0, null));
+        }
+    }
+
+    // Called under _sync.
+    private void AppendToBatch(IpcWriteBatch batch, ReadOnlySpan<byte> frame)
+    {
+        if (_batchBuffer is null || _batchLength + frame.Length > _batchBuffer.Length)
+        {
+            int want = Math.Max(InitialBufferSize, (_batchLength + frame.Length) * 2);
+            var grown = System.Buffers.ArrayPool<byte>.Shared.Rent(want);
+            if (_batchBuffer is not null)
+            {
+                _batchBuffer.AsSpan(0, _batchLength).CopyTo(grown);
+                System.Buffers.ArrayPool<byte>.Shared.Return(_batchBuffer);
+            }
+
+            _batchBuffer = grown;
+        }
+
+        frame.CopyTo(_batchBuffer.AsSpan(_batchLength));
+        _batchLength += frame.Length;
+        if (!_enlisted)
+        {
+            _enlisted = true;
+            batch.Enlist(this);
+        }
+    }
+
+    /// <summary>Hands the frames held by the write batch to the writer as one write.</summary>
+    internal void FlushBatch()
+    {
+        lock (_sync)
+        {
+            _enlisted = false;
+            if (_batchBuffer is null)
+            {
+                return;
+            }
+
+            var item = new Outbound(_batchBuffer.AsMemory(0, _batchLength), OutboundKind.Batch, _batchResponses, _batchEvents, _batchEventBytes, _batchBuffer);
+            _batchBuffer = null;
+            _batchLength = 0;
+            _batchResponses = 0;
+            _batchEvents = 0;
+            _batchEventBytes = 0;
+            if (_closeReason is not null || !_outbound.Writer.TryWrite(item))
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(item.Rented!);
+            }
         }
     }
 
@@ -590,7 +659,17 @@ public sealed class IpcSession
             {
                 _queuedEvents++;
                 _queuedBytes += frame.Length;
-                _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Event));
+                if (IpcWriteBatch.Current is { } batch)
+                {
+                    AppendToBatch(batch, frame.Span);
+                    _batchEvents++;
+                    _batchEventBytes += frame.Length;
+                }
+                else
+                {
+                    _outbound.Writer.TryWrite(new Outbound(frame, OutboundKind.Event, 0, 1, frame.Length, null));
+                }
+
                 if (_queuedEvents < _options.HighWaterMark)
                 {
                     return EnqueueResult.Queued;
@@ -664,6 +743,10 @@ public sealed class IpcSession
                     }
 
                     OnWritten(item);
+                    if (item.Rented is not null)
+                    {
+                        System.Buffers.ArrayPool<byte>.Shared.Return(item.Rented);
+                    }
                 }
             }
         }
@@ -689,40 +772,41 @@ public sealed class IpcSession
 
     private void OnWritten(in Outbound item)
     {
-        switch (item.Kind)
+        if (item.Responses > 0)
         {
-            case OutboundKind.Response:
-                _requestCredits.Release();
-                break;
-            case OutboundKind.Event:
-                bool drained = false;
-                lock (_sync)
-                {
-                    _queuedEvents--;
-                    _queuedBytes -= item.Frame.Length;
-                    if (_aboveHighWater && _queuedEvents < _options.HighWaterMark)
-                    {
-                        _aboveHighWater = false;
-                        _stallGeneration++;
-                        _stallTimer?.Dispose();
-                        _stallTimer = null;
-                        drained = _closeReason is null;
-                    }
-                }
+            _requestCredits.Release(item.Responses);
+        }
 
-                if (drained)
-                {
-                    try
-                    {
-                        Drained?.Invoke(this);
-                    }
-                    catch (Exception ex)
-                    {
-                        _server.Logger.Error(Category, $"{this}: Drained handler threw: {ex}");
-                    }
-                }
+        if (item.Events == 0)
+        {
+            return;
+        }
 
-                break;
+        bool drained = false;
+        lock (_sync)
+        {
+            _queuedEvents -= item.Events;
+            _queuedBytes -= item.EventBytes;
+            if (_aboveHighWater && _queuedEvents < _options.HighWaterMark)
+            {
+                _aboveHighWater = false;
+                _stallGeneration++;
+                _stallTimer?.Dispose();
+                _stallTimer = null;
+                drained = _closeReason is null;
+            }
+        }
+
+        if (drained)
+        {
+            try
+            {
+                Drained?.Invoke(this);
+            }
+            catch (Exception ex)
+            {
+                _server.Logger.Error(Category, $"{this}: Drained handler threw: {ex}");
+            }
         }
     }
 
@@ -731,7 +815,11 @@ public sealed class IpcSession
         Response,
         Event,
         Final,
+        /// <summary>Frames coalesced by an <see cref="IpcWriteBatch"/>, in a rented buffer.</summary>
+        Batch,
     }
 
-    private readonly record struct Outbound(ReadOnlyMemory<byte> Frame, OutboundKind Kind);
+    /// <summary>One write: the bytes, and how many responses and events (of how many bytes) they complete.</summary>
+    private readonly record struct Outbound(
+        ReadOnlyMemory<byte> Frame, OutboundKind Kind, int Responses, int Events, long EventBytes, byte[]? Rented);
 }

@@ -248,6 +248,46 @@ public class ServerTests
     }
 
     [Fact]
+    public async Task WriteBatch_HoldsFramesUntilFlush_ThenDeliversThemInOrderAndReleasesTheQueue()
+    {
+        await using var server = TestServer.Start();
+        await using var raw = await server.ConnectRawAsync();
+        await raw.HelloAsync();
+        var session = await server.NextConnectedAsync();
+        var batch = new IpcWriteBatch();
+        const int Count = 50;
+
+        // Queued on this thread inside a batch: held (still counted as queued) until Flush.
+        batch.Begin();
+        for (int i = 0; i < Count; i++)
+        {
+            var ev = EncodedEvent.Create(new GroupMessageEvent("g", new GroupMember(new NodeId(1), (uint)i), new byte[100 + i]));
+            Assert.Equal(EnqueueResult.Queued, session.TryEnqueueEvent(ev));
+        }
+
+        Assert.Equal(Count, session.QueuedEvents);
+        Assert.Equal(1, batch.PendingSessions);
+        batch.Flush();
+        Assert.Equal(0, batch.PendingSessions);
+
+        for (int i = 0; i < Count; i++)
+        {
+            var message = await raw.ReadAsync<GroupMessageEvent>();
+            Assert.Equal((uint)i, message.Sender.ProcessId);
+            Assert.Equal(100 + i, message.Payload.Length);
+        }
+
+        // Every event written: the queue accounting is back to zero.
+        var deadline = DateTime.UtcNow + TestServer.Deadline;
+        while (session.QueuedEvents != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(0, session.QueuedEvents);
+    }
+
+    [Fact]
     public async Task SlowClient_AboveHighWaterTooLong_DisconnectedAsStalled()
     {
         await using var server = TestServer.Start(path =>
