@@ -43,6 +43,9 @@ public sealed record ClusterConfig
     /// <summary>Operating-system settings (<c>[system]</c>).</summary>
     public SystemOptions System { get; init; } = new();
 
+    /// <summary>Encryption and the key file (<c>[security]</c>).</summary>
+    public SecurityOptions Security { get; init; } = new();
+
     /// <summary>Logging (<c>[logging]</c>).</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -147,6 +150,7 @@ public sealed record ClusterConfig
         && Limits == other.Limits
         && Ipc == other.Ipc
         && System == other.System
+        && Security == other.Security
         && Logging == other.Logging;
 
     /// <inheritdoc/>

@@ -22,6 +22,7 @@ internal sealed class ConfigBinder
         ("limits", ["max_message_size", "max_datagram_size", "send_window", "sequencer_window", "max_pending_bytes", "ipc_max_clients",
             "ipc_client_queue", "ipc_client_high_water", "ipc_client_stall_timeout", "ipc_max_frame"]),
         ("ipc", ["socket", "socket_mode", "socket_group", "allowed_users", "allowed_groups"]),
+        ("security", ["crypto", "key_file"]),
         ("system", ["state_dir", "sched_rr", "lock_memory"]),
         ("logging", ["level", "file"]),
     ];
@@ -74,6 +75,7 @@ internal sealed class ConfigBinder
             Timing = Bind(() => BindTiming(Single("timing")), TimingOptions.Lan),
             Limits = Bind(() => BindLimits(Single("limits")), new LimitOptions()),
             Ipc = Bind(() => BindIpc(Single("ipc")), new IpcOptions()),
+            Security = Bind(() => BindSecurity(Single("security")), new SecurityOptions()),
             System = Bind(() => BindSystem(Single("system")), new SystemOptions()),
             Logging = Bind(() => BindLogging(Single("logging")), new LoggingOptions()),
             SourceName = _source,
@@ -277,6 +279,25 @@ internal sealed class ConfigBinder
             AllowedUsers = ReadStringList(table, "allowed_users", "[\"root\"]") ?? d.AllowedUsers,
             AllowedGroups = ReadStringList(table, "allowed_groups", "[\"muster\"]") ?? d.AllowedGroups,
         };
+    }
+
+    private SecurityOptions BindSecurity(TomlTable? table)
+    {
+        var d = new SecurityOptions();
+        bool encrypt = d.Encrypt;
+        if (TryGet(table, "crypto", out TomlEntry entry, out string path))
+        {
+            string text = ExpectString(entry, path, "\"aes256gcm\" or \"none\"");
+            encrypt = text switch
+            {
+                "aes256gcm" => true,
+                "none" => false,
+                _ => throw new ConfigException(_source, entry.Line, path,
+                    $"{ValueSyntax.Quote(text)} is not a crypto setting (expected \"aes256gcm\", the default, or \"none\")"),
+            };
+        }
+
+        return new SecurityOptions { Encrypt = encrypt, KeyFile = ReadString(table, "key_file") ?? d.KeyFile };
     }
 
     private SystemOptions BindSystem(TomlTable? table)

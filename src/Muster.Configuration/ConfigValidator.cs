@@ -362,6 +362,7 @@ internal sealed class ConfigValidator
     private void ValidateSystemAndLogging()
     {
         CheckAbsolutePath("system.state_dir", _config.System.StateDirectory);
+        CheckAbsolutePath("security.key_file", _config.Security.KeyFile);
         if (_config.Logging.File is { } file)
         {
             CheckAbsolutePath("logging.file", file);

@@ -63,6 +63,10 @@ public static class ConfigWriter
         Line(w, "allowed_users", Array(ipc.AllowedUsers));
         Line(w, "allowed_groups", Array(ipc.AllowedGroups));
 
+        w.Append("\n[security]\n");
+        Line(w, "crypto", Str(config.Security.Encrypt ? "aes256gcm" : "none"));
+        Line(w, "key_file", Str(config.Security.KeyFile));
+
         w.Append("\n[system]\n");
         Line(w, "state_dir", Str(config.System.StateDirectory));
         Line(w, "sched_rr", Bool(config.System.SchedRr));

@@ -66,6 +66,12 @@ internal sealed partial class ClusterDaemon
                 }
 
                 return true;
+            case GetKeysRequest:
+                session.Reply(id, BuildKeys(string.Empty));
+                return true;
+            case KeyOperationRequest keyOperation:
+                HandleKeyRequest(session, id, keyOperation);
+                return true;
             case LeaveClusterRequest:
                 session.ReplyOk(id);
                 LeaveCluster(now, $"requested by client {session}");
@@ -247,6 +253,7 @@ internal sealed partial class ClusterDaemon
     {
         var counters = new List<KeyValuePair<string, long>>(_engine.Counters.Snapshot());
         counters.AddRange(_transport.Snapshot());
+        counters.AddRange(SecurityCounters());
         counters.Add(new("schedule_misses", _stalls.Stalls));
         counters.Add(new("longest_stall_ms", (long)_stalls.LongestStall.TotalMilliseconds));
         counters.Add(new("input_queue_drops", _queue.DroppedPackets));

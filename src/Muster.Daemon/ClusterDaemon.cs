@@ -6,6 +6,7 @@ using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
 using Muster.Membership.Groups;
+using Muster.Security;
 using Muster.Transport;
 
 namespace Muster.Daemon;
@@ -45,9 +46,11 @@ internal sealed partial class ClusterDaemon : IDisposable
     private int _exitCode;
     private StallMonitor _stalls = null!;
 
+    /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
     public ClusterDaemon(ClusterConfig config, NodeConfig local, Logger logger, Func<ulong> nextIncarnation,
-        ulong viewMark, Action<ulong> storeViewMark)
+        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys)
     {
+        _keys = keys;
         _config = config;
         _local = local;
         _logger = logger;
@@ -69,7 +72,8 @@ internal sealed partial class ClusterDaemon : IDisposable
         ConsensusTimeout = config.Timing.ConsensusTimeout,
         JoinTimeout = config.Timing.JoinTimeout,
         RetransmitInterval = config.Timing.RetransmitInterval,
-        MaxDatagramSize = config.Limits.MaxDatagramSize,
+        // Sealing adds its envelope and tag to every packet, and the result must still fit the datagram limit.
+        MaxDatagramSize = config.Limits.MaxDatagramSize - ProtectionOverhead(config.Security.Encrypt),
         // Room for the group layer's header (operation, group name, pid) on top of the largest payload.
         MaxMessageSize = config.Limits.MaxMessageSize + 256,
         SendWindow = config.Limits.SendWindow,
@@ -82,6 +86,7 @@ internal sealed partial class ClusterDaemon : IDisposable
     {
         ulong incarnation = _nextIncarnation();
         var self = new MemberId(_local.NodeId, incarnation);
+        StartProtection(incarnation);
         _engine = new MembershipEngine(self, EngineOptions(_config), _viewMark);
         _groups = new GroupEngine(_engine);
 
@@ -109,6 +114,7 @@ internal sealed partial class ClusterDaemon : IDisposable
         {
             _ipc.StopAsync().GetAwaiter().GetResult();
             _transport.Dispose();
+            _protector?.Dispose();
         }
 
         return _exitCode;
@@ -244,7 +250,7 @@ internal sealed partial class ClusterDaemon : IDisposable
             case InputKind.Packet:
                 try
                 {
-                    _engine.OnPacket(input.Datagram.Source, input.Datagram.Span, now, _outbox);
+                    ReceivePacket(input.Datagram, now);
                 }
                 finally
                 {
@@ -274,6 +280,9 @@ internal sealed partial class ClusterDaemon : IDisposable
                 break;
             case InputKind.Leave:
                 LeaveCluster(now, "signal");
+                break;
+            case InputKind.ReloadKeys:
+                ReloadKeysOnSignal();
                 break;
         }
     }
@@ -313,7 +322,7 @@ internal sealed partial class ClusterDaemon : IDisposable
 
             foreach (var packet in _outbox.Packets)
             {
-                _transport.Send(packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
+                SendPacket(packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
             }
 
             // No copy: handling these events never writes to the outbox (the group layer's submits only queue

@@ -13,6 +13,8 @@ internal enum InputKind : byte
     Disconnected,
     Drained,
     Leave,
+    /// <summary>SIGHUP: read the key file again (phase 1 of a key rotation).</summary>
+    ReloadKeys,
 }
 
 /// <summary>One input for the event loop.</summary>

@@ -3,6 +3,7 @@ using Muster.Configuration;
 using Muster.Core.Diagnostics;
 using Muster.Daemon;
 using Muster.Daemon.Host;
+using Muster.Security;
 using Muster.Transport;
 
 // Run socket completions on the epoll thread instead of hopping to the thread pool: on a busy 2-core machine each
@@ -72,10 +73,34 @@ try
         logger.Write(SystemTuning.TryLockMemory(out string mlock) ? LogLevel.Info : LogLevel.Warning, "musterd", mlock);
     }
 
+    KeyRing? keys = null;
+    if (config.Security.Encrypt)
+    {
+        try
+        {
+            keys = new KeyRing(KeyFile.Read(config.Security.KeyFile, out string? warning));
+            if (warning is not null)
+            {
+                logger.Warn("security", warning);
+            }
+        }
+        catch (KeyFileException e)
+        {
+            // Nothing has started yet: a node without its key must not run (it could not talk to anyone anyway).
+            logger.Error("musterd", $"{e.Message} (security.key_file; or set security.crypto = \"none\" to run unencrypted)");
+            if (!ReferenceEquals(output, Console.Error))
+            {
+                Console.Error.WriteLine($"musterd: {e.Message}");
+            }
+
+            return 3;
+        }
+    }
+
     var store = new NodeStateStore(config.System.StateDirectory, local.NodeId);
     using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
-        store.StoreViewSequenceMark);
-    using var signals = new UnixSignals(_ => daemon.RequestLeave(), () => logger.Info("musterd", "SIGHUP ignored (no reload yet)"));
+        store.StoreViewSequenceMark, keys);
+    using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);
     return daemon.Run();
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigException or InvalidOperationException

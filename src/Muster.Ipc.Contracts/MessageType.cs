@@ -29,6 +29,10 @@ public enum MessageType : ushort
     GetGroupMembers = 0x000A,
     /// <summary><see cref="LeaveClusterRequest"/>.</summary>
     LeaveCluster = 0x000B,
+    /// <summary><see cref="GetKeysRequest"/>.</summary>
+    GetKeys = 0x000C,
+    /// <summary><see cref="KeyOperationRequest"/>.</summary>
+    KeyOperation = 0x000D,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -44,6 +48,8 @@ public enum MessageType : ushort
     GroupsResult = 0x8006,
     /// <summary><see cref="GroupMembersResponse"/>.</summary>
     GroupMembersResult = 0x8007,
+    /// <summary><see cref="KeysResponse"/>.</summary>
+    KeysResult = 0x8008,
 
     /// <summary><see cref="MembershipChangedEvent"/>.</summary>
     MembershipChanged = 0xC001,

@@ -54,9 +54,13 @@ public static class KeyFile
     /// <param name="force">Replace an existing file; without it an existing file is an error and is left untouched.</param>
     /// <returns>The key written.</returns>
     /// <exception cref="KeyFileException">The file exists (without <paramref name="force"/>) or cannot be written.</exception>
-    [UnsupportedOSPlatform("windows")]
     public static ClusterKey Generate(string path, bool force)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("key files are written with Unix permissions");
+        }
+
         var key = ClusterKey.Generate(path, GeneratedLength);
         if (File.Exists(path) && !force)
         {

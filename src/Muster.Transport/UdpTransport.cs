@@ -30,7 +30,8 @@ public sealed class UdpTransport : IDisposable
 {
     private const string Category = "transport";
     // Large enough for any UDP payload, so the kernel never truncates and an oversize datagram shows its real size.
-    private const int ReceiveBufferLength = 65536;
+    /// <summary>Bytes of the receive buffer: the largest UDP datagram.</summary>
+    public const int ReceiveBufferLength = 65536;
     // Linux SOL_SOCKET options that bypass net.core.rmem_max/wmem_max when the process has CAP_NET_ADMIN.
     private const int SolSocket = 1;
     private const int SoSndBufForce = 32;

@@ -27,6 +27,8 @@ internal static class Samples
         MessageType.GetGroups => GetGroupsRequest.Instance,
         MessageType.GetGroupMembers => new GetGroupMembersRequest("locks"),
         MessageType.LeaveCluster => LeaveClusterRequest.Instance,
+        MessageType.GetKeys => GetKeysRequest.Instance,
+        MessageType.KeyOperation => new KeyOperationRequest(KeyOperation.Activate),
         MessageType.HelloOk => new HelloOkResponse(1, new NodeId(7), "node7", "prod", 1 << 20),
         MessageType.Ok => OkResponse.Instance,
         MessageType.Error => new ErrorResponse(ErrorCode.TryAgain, "send queue full"),
@@ -37,6 +39,9 @@ internal static class Samples
         MessageType.MembersResult => new MembersResponse(ClusterView()),
         MessageType.GroupsResult => new GroupsResponse([new GroupSummary("locks", 3), new GroupSummary("ä-group", 1)]),
         MessageType.GroupMembersResult => new GroupMembersResponse([new(new NodeId(1), 4000), new(new NodeId(2), 4001)]),
+        MessageType.KeysResult => new KeysResponse(true,
+            [new KeyInfo(0xdeadbeef, KeyRole.Current, "/etc/muster/authkey"), new KeyInfo(0x01020304, KeyRole.Previous, "/etc/muster/authkey")],
+            "now sealing with key deadbeef"),
         MessageType.MembershipChanged => new MembershipChangedEvent(
             ClusterView(),
             [new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Joined, string.Empty),

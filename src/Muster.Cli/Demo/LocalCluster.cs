@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Muster.Client;
 using Muster.Configuration;
+using Muster.Security;
 
 namespace Muster.Cli.Demo;
 
@@ -15,6 +16,8 @@ internal sealed class LocalNode
     public required string ConfigPath { get; init; }
     public required string SocketPath { get; init; }
     public required string LogPath { get; init; }
+    /// <summary>This node's copy of the cluster key file (every node has its own, as on real machines).</summary>
+    public required string KeyPath { get; init; }
     public Process? Process { get; set; }
     public bool Running => Process is { HasExited: false };
 }
@@ -49,6 +52,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         var nodeConfigs = Enumerable.Range(1, count).Select(i => new NodeConfig(
             (uint)i, $"node{i}", [new IPEndPoint(AddressOf(i), port)])).ToList();
         var nodes = new List<LocalNode>();
+        // One key for the cluster, copied to each node's key file: traffic is encrypted, as by default.
+        string key = Path.Combine(dir, "cluster.key");
+        KeyFile.Generate(key, force: false);
         for (int i = 1; i <= count; i++)
         {
             var node = new LocalNode
@@ -59,7 +65,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                 ConfigPath = Path.Combine(dir, $"node{i}.toml"),
                 SocketPath = Path.Combine(dir, $"node{i}.sock"),
                 LogPath = Path.Combine(dir, $"node{i}.log"),
+                KeyPath = Path.Combine(dir, $"node{i}.key"),
             };
+            File.Copy(key, node.KeyPath);
             var config = new ClusterConfig
             {
                 ClusterName = "demo",
@@ -70,6 +78,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 Ipc = new IpcOptions { SocketPath = node.SocketPath },
                 System = new SystemOptions { StateDirectory = Path.Combine(dir, $"state{i}"), SchedRr = false, LockMemory = false },
                 Logging = new LoggingOptions { File = node.LogPath },
+                Security = new SecurityOptions { KeyFile = node.KeyPath },
             };
             File.WriteAllText(node.ConfigPath, ConfigWriter.Write(config));
             nodes.Add(node);
