@@ -1,0 +1,264 @@
+using Muster.Core;
+using Muster.Ipc.Contracts;
+using Muster.Wire;
+using Muster.Wire.Messages;
+using GroupOp = Muster.Membership.Groups.GroupOp;
+using GroupWire = Muster.Membership.Groups.GroupWire;
+using IpcGroupMember = Muster.Ipc.Contracts.GroupMember;
+
+namespace Muster.Fuzz.Targets;
+
+/// <summary>One seed input: which target it is for, a file name, the bytes.</summary>
+public readonly record struct Seed(string Target, string Name, byte[] Data);
+
+/// <summary>
+/// Makes the seed corpus (fuzz/corpus): a valid encoding of every packet type and every IPC message type, the same
+/// for each mode of the packet target, real packets of the recorded cluster run, and some truncated copies.
+/// Deterministic: running it twice gives the same files.
+/// </summary>
+public static class SeedGenerator
+{
+    /// <summary>Every seed, packet target first.</summary>
+    public static IEnumerable<Seed> All() => PacketSeeds().Concat(IpcSeeds());
+
+    /// <summary>Writes every seed under <paramref name="corpusRoot"/>/&lt;target&gt;/ and returns how many.</summary>
+    public static int WriteTo(string corpusRoot)
+    {
+        int count = 0;
+        foreach (var seed in All())
+        {
+            string directory = Path.Combine(corpusRoot, seed.Target);
+            Directory.CreateDirectory(directory);
+            File.WriteAllBytes(Path.Combine(directory, seed.Name), seed.Data);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Seeds of the packet target.</summary>
+    public static IEnumerable<Seed> PacketSeeds()
+    {
+        var script = ClusterScript.Instance;
+        var node1 = script.Replay(new NodeId(1));
+        var view = node1.Engine.CurrentView!.Id;
+        var bodies = Bodies(view).ToList();
+
+        foreach (var (type, name, body) in bodies)
+        {
+            // Mode 0: a whole datagram from node 2, header and all.
+            byte[] datagram = Datagram(PacketTarget.HeaderFor(type, new NodeId(2)), body);
+            yield return Packet(PacketMode.RawDatagram, $"raw-{name}", datagram);
+            if (datagram.Length > WireProtocol.HeaderSize + 2)
+            {
+                yield return Packet(PacketMode.RawDatagram, $"raw-{name}-truncated", datagram[..^2]);
+            }
+
+            // Modes 1-3: the body as one record.
+            yield return Packet(PacketMode.FreshNode, $"fresh-{name}", PacketTarget.Record(type, 0, false, body));
+            yield return Packet(PacketMode.Coordinator, $"coord-{name}", PacketTarget.Record(type, 0, true, body));
+            yield return Packet(PacketMode.Member, $"member-{name}", PacketTarget.Record(type, 1, true, body));
+        }
+
+        yield return Packet(PacketMode.RawDatagram, "raw-header-only", Datagram(PacketTarget.HeaderFor(PacketType.Heartbeat, new NodeId(2)), []));
+        yield return Packet(PacketMode.RawDatagram, "raw-bad-magic", [0x00, 0x00, .. new byte[30]]);
+
+        // Real packets from the recorded run: the last few of each type that node 1 and node 3 received, as records
+        // (the header is patched again by the target).
+        foreach (var target in new[] { new NodeId(1), new NodeId(3) })
+        {
+            var mode = target.Value == 1 ? PacketMode.Coordinator : PacketMode.Member;
+            var others = ClusterScript.NodeIds.Where(n => n != target).ToList();
+            var received = script.Delivered.Where(p => p.To == target).ToList();
+            foreach (var group in received.GroupBy(p => (PacketType)p.Data[3]))
+            {
+                var (from, _, data) = group.Last();
+                yield return Packet(mode, $"{(mode == PacketMode.Coordinator ? "coord" : "member")}-recorded-{group.Key}",
+                    PacketTarget.Record(group.Key, others.IndexOf(from), true, data.AsSpan(WireProtocol.HeaderSize)));
+            }
+        }
+
+        // The next ordered message node 3 expects: a multicast from node 2 to group "fuzz", in sequence.
+        yield return Packet(PacketMode.Member, "member-next-ordered-multicast",
+            PacketTarget.Record(PacketType.Ordered, 0, true, NextOrdered(script, view)));
+
+        // Group payloads, straight to node 3's group layer.
+        byte[] join = GroupWire.Encode(GroupOp.Join, "other", 7, []);
+        byte[] send = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "payload"u8);
+        byte[] leave = GroupWire.Encode(GroupOp.Leave, ClusterScript.GroupName, 102, []);
+        byte[] down = GroupWire.Encode(GroupOp.ProcessDown, ClusterScript.GroupName, 101, []);
+        byte[] sync1 = GroupWire.EncodeSync([(ClusterScript.GroupName, 101u)]);
+        byte[] sync2 = GroupWire.EncodeSync([(ClusterScript.GroupName, 102u), ("other", 7u)]);
+        byte[] sync3 = GroupWire.EncodeSync([(ClusterScript.GroupName, 103u)]);
+        yield return Packet(PacketMode.GroupPayload, "group-join", [0, .. GroupTarget.Record(2, join)]);
+        yield return Packet(PacketMode.GroupPayload, "group-multicast", [0, .. GroupTarget.Record(2, send)]);
+        yield return Packet(PacketMode.GroupPayload, "group-leave", [0, .. GroupTarget.Record(2, leave)]);
+        yield return Packet(PacketMode.GroupPayload, "group-process-down", [0, .. GroupTarget.Record(1, down)]);
+        yield return Packet(PacketMode.GroupPayload, "group-join-send-leave",
+            [0, .. GroupTarget.Record(2, join), .. GroupTarget.Record(2, send), .. GroupTarget.Record(2, leave)]);
+        yield return Packet(PacketMode.GroupPayload, "group-view-change-syncs",
+            [1, .. GroupTarget.Record(2, send), .. GroupTarget.Record(1, sync1), .. GroupTarget.Record(2, sync2),
+                .. GroupTarget.Record(3, sync3)]);
+        yield return Packet(PacketMode.GroupPayload, "group-sync-truncated", [1, .. GroupTarget.Record(2, sync2.AsSpan(0, sync2.Length - 3))]);
+    }
+
+    private static Seed Packet(PacketMode mode, string name, byte[] rest) => new("packet", name, [(byte)mode, .. rest]);
+
+    private static byte[] Datagram(PacketHeader header, ReadOnlySpan<byte> body)
+    {
+        byte[] bytes = new byte[WireProtocol.HeaderSize + body.Length];
+        var w = new WireWriter(bytes);
+        header.Write(ref w);
+        body.CopyTo(bytes.AsSpan(WireProtocol.HeaderSize));
+        return bytes;
+    }
+
+    private delegate void Write(ref WireWriter writer);
+
+    private static byte[] Encode(int size, Write write)
+    {
+        byte[] bytes = new byte[size];
+        var w = new WireWriter(bytes);
+        write(ref w);
+        return bytes;
+    }
+
+    // A valid body of every packet type, in the installed view of the recording (so they are not dropped as
+    // belonging to another view).
+    private static IEnumerable<(PacketType Type, string Name, byte[] Body)> Bodies(ViewId view)
+    {
+        var m1 = new MemberId(new NodeId(1), ClusterScript.Incarnation);
+        var m2 = new MemberId(new NodeId(2), ClusterScript.Incarnation);
+        var m3 = new MemberId(new NodeId(3), ClusterScript.Incarnation);
+        var next = new ViewId(view.Sequence + 1, new NodeId(1));
+        byte[] payload = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "seed"u8);
+
+        var heartbeat = new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]);
+        yield return (PacketType.Heartbeat, "heartbeat", Encode(heartbeat.EncodedSize, (ref WireWriter w) => heartbeat.Write(ref w)));
+
+        var fragment = new Fragment(1, new NodeId(2), 9, 0, 1, payload);
+        byte[] data = new byte[DataHeader.Size + fragment.EncodedSize];
+        var dw = new WireWriter(data);
+        new DataHeader(view, 1).Write(ref dw);
+        fragment.Write(ref dw);
+        yield return (PacketType.Data, "data", data);
+
+        byte[] ordered = new byte[OrderedHeader.Size + (2 * Fragment.Overhead) + 10];
+        var ow = new WireWriter(ordered);
+        new OrderedHeader(view, 1, 2, 2).Write(ref ow);
+        new Fragment(1, new NodeId(2), 9, 0, 2, "first"u8).Write(ref ow);
+        new Fragment(2, new NodeId(2), 9, 1, 2, "secnd"u8).Write(ref ow);
+        yield return (PacketType.Ordered, "ordered-two-fragments", ordered);
+
+        yield return (PacketType.Ack, "ack", Encode(Ack.Size, (ref WireWriter w) => new Ack(view, 2).Write(ref w)));
+        yield return (PacketType.Nack, "nack", Encode(Nack.Size, (ref WireWriter w) => new Nack(view, 1, 4).Write(ref w)));
+
+        var prepare = new Prepare(next, [m1, m2, m3]);
+        yield return (PacketType.Prepare, "prepare", Encode(prepare.EncodedSize, (ref WireWriter w) => prepare.Write(ref w)));
+        yield return (PacketType.PrepareOk, "prepare-ok", Encode(PrepareOk.Size,
+            (ref WireWriter w) => new PrepareOk(next, true, view, 3, view.Sequence, next, 1, 1).Write(ref w)));
+
+        var sync = new Sync(next, [new SyncCut(view, 3, new NodeId(1))]);
+        yield return (PacketType.Sync, "sync", Encode(sync.EncodedSize, (ref WireWriter w) => sync.Write(ref w)));
+        var syncOk = new SyncOk(next, [new DeliveredMark(m2, 2), new DeliveredMark(m3, 1)]);
+        yield return (PacketType.SyncOk, "sync-ok", Encode(syncOk.EncodedSize, (ref WireWriter w) => syncOk.Write(ref w)));
+
+        var install = new Install(next, 1, [new InstallMember(m1, view), new InstallMember(m2, view), new InstallMember(m3, view)],
+            [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)], [new DeliveredMark(m2, 2)]);
+        yield return (PacketType.Install, "install", Encode(install.EncodedSize, (ref WireWriter w) => install.Write(ref w)));
+        yield return (PacketType.Leave, "leave", Encode(Leave.Size, (ref WireWriter w) => new Leave(view).Write(ref w)));
+        yield return (PacketType.Refuse, "refuse", Encode(Refuse.Size,
+            (ref WireWriter w) => new Refuse(RefuseReason.ConfigVersion, 7).Write(ref w)));
+    }
+
+    // Reads the ordered batches node 1 sent node 3 in the recording to find the next sequence and node 2's next
+    // message number, and builds the Ordered body that delivers one more multicast from node 2.
+    private static byte[] NextOrdered(ClusterScript script, ViewId view)
+    {
+        ulong highest = 0;
+        ulong nextMessageNo = 1;
+        foreach (var (from, to, datagram) in script.Delivered)
+        {
+            var r = new WireReader(datagram);
+            if (from != new NodeId(1) || to != new NodeId(3) || !PacketHeader.TryRead(ref r, out var header, out _) ||
+                header.Type != PacketType.Ordered || !OrderedHeader.TryRead(ref r, out var batch))
+            {
+                continue;
+            }
+
+            for (int i = 0; i < batch.Count && Fragment.TryRead(ref r, out var f); i++)
+            {
+                highest = Math.Max(highest, f.Sequence);
+                if (f.Sender == new NodeId(2) && f.MessageNo >= nextMessageNo)
+                {
+                    nextMessageNo = f.MessageNo + 1;
+                }
+            }
+        }
+
+        byte[] payload = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "next"u8);
+        var fragment = new Fragment(highest + 1, new NodeId(2), nextMessageNo, 0, 1, payload);
+        byte[] body = new byte[OrderedHeader.Size + fragment.EncodedSize];
+        var w = new WireWriter(body);
+        new OrderedHeader(view, highest, highest + 1, 1).Write(ref w);
+        fragment.Write(ref w);
+        return body;
+    }
+
+    /// <summary>Seeds of the IPC target: every message type, truncated copies, and a stream of three frames.</summary>
+    public static IEnumerable<Seed> IpcSeeds()
+    {
+        uint requestId = 1;
+        var frames = new List<byte[]>();
+        foreach (var message in IpcSamples())
+        {
+            byte[] frame = IpcCodec.EncodeFrame(message.Type.GetKind() == MessageKind.Event ? 0 : requestId++, message);
+            frames.Add(frame);
+            string name = message.Type.ToString().ToLowerInvariant();
+            yield return new Seed("ipc", $"frame-{name}", frame);
+            if (frame.Length > IpcProtocol.LengthPrefixSize + IpcProtocol.BodyHeaderSize + 1)
+            {
+                yield return new Seed("ipc", $"frame-{name}-truncated", frame[..(frame.Length - 1)]);
+            }
+        }
+
+        yield return new Seed("ipc", "stream-three-frames", [.. frames[0], .. frames[5], .. frames[^1]]);
+        yield return new Seed("ipc", "length-too-large", [0xFF, 0xFF, 0xFF, 0x7F, 0x01, 0x00]);
+    }
+
+    private static IEnumerable<IpcMessage> IpcSamples()
+    {
+        var view = new ViewId(5, new NodeId(1));
+        var member1 = new MemberInfo(new NodeId(1), 11, "alpha", ["10.0.0.1:5405"], MemberState.Member, view);
+        var member2 = new MemberInfo(new NodeId(2), 12, "beta", ["10.0.0.2:5405", "[fd00::2]:5405"], MemberState.Joining, null);
+        var clusterView = new ClusterView(view, [member1, member2]);
+        var p1 = new IpcGroupMember(new NodeId(1), 4000);
+        var p2 = new IpcGroupMember(new NodeId(2), 4001);
+
+        yield return new HelloRequest(1, 1, "fuzz-seed");
+        yield return GetStatusRequest.Instance;
+        yield return GetMembersRequest.Instance;
+        yield return new TrackMembershipRequest(TrackFlags.Current | TrackFlags.Changes);
+        yield return StopTrackMembershipRequest.Instance;
+        yield return new GroupJoinRequest("locks");
+        yield return new GroupLeaveRequest("locks");
+        yield return new GroupSendRequest("locks", GroupSendFlags.NoWait, new byte[] { 1, 2, 3 });
+        yield return GetGroupsRequest.Instance;
+        yield return new GetGroupMembersRequest("locks");
+        yield return LeaveClusterRequest.Instance;
+        yield return new HelloOkResponse(1, new NodeId(1), "alpha", "prod", 1 << 20);
+        yield return OkResponse.Instance;
+        yield return new ErrorResponse(ErrorCode.TryAgain, "send queue full");
+        yield return new StatusResponse(new NodeId(1), "alpha", "prod", view, "operational", 1, [member1, member2],
+            [new("failure_timeout", TimeSpan.FromMilliseconds(600))], [new("packets_received", 42)]);
+        yield return new MembersResponse(clusterView);
+        yield return new GroupsResponse([new GroupSummary("locks", 2)]);
+        yield return new GroupMembersResponse([p1, p2]);
+        yield return new MembershipChangedEvent(clusterView,
+            [new MemberChange(new NodeId(2), 12, "beta", MembershipChange.Joined, string.Empty),
+             new MemberChange(new NodeId(3), 13, "gamma", MembershipChange.Failed, "no heartbeat")]);
+        yield return new GroupMessageEvent("locks", p2, new byte[] { 9, 8, 7 });
+        yield return new GroupMembershipChangedEvent("locks", view, [p1, p2],
+            [new GroupMemberChange(p2, GroupChangeReason.Join)], [new GroupMemberChange(new IpcGroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown)]);
+    }
+}
