@@ -177,6 +177,23 @@ public sealed class MusterClient : IAsyncDisposable
         return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters);
     }
 
+    /// <summary>Lists the cluster keys the daemon holds: the one it seals with, and any staged or previous key.</summary>
+    /// <remarks>Encryption is on unless the configuration says <c>security.crypto = "none"</c>; then the list is empty.</remarks>
+    public Task<KeysResponse> GetKeysAsync(CancellationToken cancellationToken = default) =>
+        RequestAsync<KeysResponse>(GetKeysRequest.Instance, cancellationToken);
+
+    /// <summary>Runs one step of an online key rotation on this node (see docs/security.md).</summary>
+    /// <param name="operation">
+    /// <see cref="KeyOperation.Load"/> (read the key file again and accept a new key in it),
+    /// <see cref="KeyOperation.Activate"/> (seal with it) or <see cref="KeyOperation.Retire"/> (drop the old key).
+    /// Each step must be done on every node before the next step starts anywhere.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for the answer.</param>
+    /// <returns>The keys afterwards, and what the step did in <see cref="KeysResponse.Outcome"/>.</returns>
+    /// <exception cref="MusterException">The step is not possible now (the message says why).</exception>
+    public Task<KeysResponse> RunKeyOperationAsync(KeyOperation operation, CancellationToken cancellationToken = default) =>
+        RequestAsync<KeysResponse>(new KeyOperationRequest(operation), cancellationToken);
+
     /// <summary>Asks the daemon to leave the cluster in an orderly way and exit.</summary>
     /// <remarks>
     /// Like <c>corosync-cfgtool -H</c> (<c>corosync_cfg_try_shutdown</c>): the other nodes see this node leave, not
