@@ -28,6 +28,36 @@ internal static class Cluster
     public static string Logs(LocalCluster cluster) => string.Join(Environment.NewLine, cluster.Nodes.Select(n =>
         File.Exists(n.LogPath) ? $"--- {n.Name}{Environment.NewLine}{string.Join(Environment.NewLine, File.ReadLines(n.LogPath).TakeLast(15))}" : ""));
 
+    /// <summary>Waits (with the step deadline) until every node's log satisfies its condition; null conditions always hold.</summary>
+    public static async Task WaitForLogsAsync(LocalCluster cluster, CancellationToken ct, params Func<string, bool>?[] conditions)
+    {
+        var deadline = DateTime.UtcNow + Step;
+        while (true)
+        {
+            bool all = true;
+            for (int i = 0; i < conditions.Length && all; i++)
+            {
+                if (conditions[i] is { } condition)
+                {
+                    string path = cluster.Nodes[i].LogPath;
+                    all = condition(File.Exists(path) ? await File.ReadAllTextAsync(path, ct) : "");
+                }
+            }
+
+            if (all)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the logs did not show what was expected within {Step.TotalSeconds:F0} s{Environment.NewLine}{Logs(cluster)}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+    }
+
     public static async Task<ClusterMembershipNotification> WaitForViewAsync(MembershipWatcher watcher, LocalCluster cluster,
         Func<ClusterView, bool> predicate, CancellationToken ct)
     {

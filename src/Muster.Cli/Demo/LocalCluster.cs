@@ -43,7 +43,11 @@ internal sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<LocalNode> Nodes { get; }
 
     /// <summary>Writes the configs of an <paramref name="count"/>-node cluster into a new temporary folder.</summary>
-    public static LocalCluster Create(int count, TimingOptions timing, bool keepDirectory = false)
+    /// <param name="count">Nodes (1 to 9).</param>
+    /// <param name="timing">The timing profile.</param>
+    /// <param name="keepDirectory">Leave the folder behind at dispose (for inspection).</param>
+    /// <param name="encrypt">False writes <c>crypto = "none"</c> (tests of the unencrypted mode).</param>
+    public static LocalCluster Create(int count, TimingOptions timing, bool keepDirectory = false, bool encrypt = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 9);
@@ -78,7 +82,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 Ipc = new IpcOptions { SocketPath = node.SocketPath },
                 System = new SystemOptions { StateDirectory = Path.Combine(dir, $"state{i}"), SchedRr = false, LockMemory = false },
                 Logging = new LoggingOptions { File = node.LogPath },
-                Security = new SecurityOptions { KeyFile = node.KeyPath },
+                Security = new SecurityOptions { KeyFile = node.KeyPath, Encrypt = encrypt },
             };
             File.WriteAllText(node.ConfigPath, ConfigWriter.Write(config));
             nodes.Add(node);
