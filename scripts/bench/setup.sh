@@ -7,6 +7,7 @@
 #   PROFILE=test SEND_WINDOW=256 SEQUENCER_WINDOW=4096 MAX_DATAGRAM=8900 ./setup.sh   # documented config keys
 #   SKIP_BUILD=1 ./setup.sh         # reuse state/build/$BUILD
 #   SCHED_RR=false ./setup.sh       # musterd without SCHED_RR (default true, as Corosync runs in the peer harness)
+#   CRYPTO=none ./setup.sh          # unencrypted (default aes256gcm, as Corosync runs with crypto_cipher aes256)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 N="${N:-3}"
@@ -62,6 +63,9 @@ for i in $(seq 1 "$N"); do
 done
 
 # ---------------------------------------------------------------- configs
+# One cluster key (256 random bits, mode 0400), the same file for every node, as `muster keygen` writes it.
+KEY="$STATE/authkey"
+rm -f "$KEY"; (umask 077; head -c 32 /dev/urandom >"$KEY"); chmod 0400 "$KEY"
 for i in $(seq 1 "$N"); do
   d="$(nodedir "$i")"; rm -rf "$d"; mkdir -p "$d/lib"
   {
@@ -85,6 +89,10 @@ EOT
 
 [ipc]
 socket = "$(sockpath "$i")"
+
+[security]
+crypto = "${CRYPTO:-aes256gcm}"
+key_file = "$KEY"
 
 [system]
 state_dir = "$d/lib"
