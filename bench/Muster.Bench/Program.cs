@@ -8,6 +8,7 @@ const string Usage = """
       muster-bench latency --socket PATH --group NAME [--size BYTES] [--count N] [--warmup-count N] [--members M] [--timeout S]
       muster-bench watch   --socket PATH [--until-members N] [--timeout S]
       muster-bench status  --socket PATH
+      muster-bench crypto  [--sizes 64,1024,1400] [--count N] [--rounds R]
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -49,6 +50,13 @@ try
             var status = new Status(options);
             options.RejectUnknown();
             return await status.RunAsync().ConfigureAwait(false);
+        }
+
+        case "crypto":
+        {
+            var bench = new CryptoBench(options);
+            options.RejectUnknown();
+            return bench.Run();
         }
 
         default:
