@@ -52,6 +52,21 @@ public class GroupEngineTests
     }
 
     [Fact]
+    public void MulticastFromANonMember_LeaveOfAnUnknownGroup_UnknownOp_LeaveNoGroupEntryBehind()
+    {
+        var c = Formed(2);
+        // Raw group operations submitted by node 1 without any join: every node must ignore them without a trace.
+        c[1].Engine.Submit(GroupWire.Encode(GroupOp.Multicast, "ghost-m", 9, "x"u8));
+        c[1].Engine.Submit(GroupWire.Encode(GroupOp.Leave, "ghost-l", 9, []));
+        c[1].Engine.Submit(GroupWire.Encode((GroupOp)0x7E, "ghost-u", 9, []));
+        c.Collect(c[1]);
+        c.Run(TimeSpan.FromMilliseconds(200));
+        Assert.True(c[2].Engine.Counters.MessagesDelivered >= 3, "the raw operations were not delivered, so the test checked nothing");
+        Assert.Equal(0, c[1].Groups.GroupEntryCount);
+        Assert.Equal(0, c[2].Groups.GroupEntryCount);
+    }
+
+    [Fact]
     public void SessionClosed_MembersSeeProcessDown()
     {
         var c = Formed(2);

@@ -66,6 +66,9 @@ public sealed class GroupEngine
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<GroupMember>)[.. g.Value], StringComparer.Ordinal);
 
+    /// <summary>Entries in the group table, empty ones included (for tests of its bound).</summary>
+    internal int GroupEntryCount => _groups.Count;
+
     /// <summary>Members of one group (empty if none).</summary>
     public IReadOnlyList<GroupMember> MembersOf(string group) =>
         _groups.TryGetValue(group, out var set) ? [.. set] : [];
@@ -338,15 +341,18 @@ public sealed class GroupEngine
         }
 
         var member = new GroupMember(sender.Node, pid);
-        if (!_groups.TryGetValue(group, out var members))
-        {
-            members = [];
-            _groups[group] = members;
-        }
-
+        // Only a join creates a group's entry: a multicast from a non-member, a leave of an unknown group or an unknown
+        // operation must not leave an empty entry behind (found while fuzzing: they accumulated until the next view).
+        _groups.TryGetValue(group, out var members);
         switch ((GroupOp)op)
         {
             case GroupOp.Join:
+                if (members is null)
+                {
+                    members = [];
+                    _groups[group] = members;
+                }
+
                 if (members.Add(member))
                 {
                     if (sender.Node == Self && _local.TryGetValue((group, pid), out var local))
@@ -360,6 +366,11 @@ public sealed class GroupEngine
                 break;
             case GroupOp.Leave:
             case GroupOp.ProcessDown:
+                if (members is null)
+                {
+                    return;
+                }
+
                 if (members.Remove(member))
                 {
                     int? leaver = null;
@@ -379,7 +390,7 @@ public sealed class GroupEngine
 
                 break;
             case GroupOp.Multicast:
-                if (!members.Contains(member))
+                if (members is null || !members.Contains(member))
                 {
                     // Sent by a process that has since left: CPG delivers only to and from members.
                     return;
