@@ -58,6 +58,21 @@ public class PartitionTests
         await board.WaitForViewAsync([1, 2, 3, 4, 5], Bed.Step, Bed.Token);
     }
 
+    /// <summary>Pulling a node's cable isolates it (a view on each side); putting it back merges them again.</summary>
+    [Fact]
+    public async Task LinkDown_IsolatesTheNode_AndLinkUpMergesItBack()
+    {
+        var (cluster, board) = await Bed.StartAsync(new TestBedOptions { Nodes = 3 });
+        await using var _ = cluster;
+        await using var __ = board;
+
+        cluster.Link(3).Down();
+        await board.WaitUntilAsync(b => b.AllSee(1, 2) && b.AllSee(3), Bed.Step, "views [1,2] and [3]", Bed.Token);
+
+        cluster.Link(3).Up();
+        await board.WaitForViewAsync([1, 2, 3], Bed.Step, Bed.Token);
+    }
+
     // Every running node's view: it is in it, every pair in it hears each other both ways, and every member of it
     // has installed that same view.
     private static bool Settled(NetnsCluster cluster, ViewBoard board)
