@@ -51,10 +51,21 @@ internal sealed class FaultInjector<TTarget> : IDisposable
     }
 
     /// <summary>The injector for <c>MUSTER_TEST_FAULTS</c>, or null when it is unset; logs a warning when set.</summary>
-    /// <exception cref="ArgumentException">The variable is malformed.</exception>
+    /// <exception cref="InvalidOperationException">The variable is malformed (the daemon stops with this message).</exception>
     public static FaultInjector<TTarget>? FromEnvironment(DeferredSend<TTarget> send, Logger logger)
     {
-        if (TransportFaultOptions.FromEnvironment() is not { } options)
+        TransportFaultOptions? options;
+        try
+        {
+            options = TransportFaultOptions.FromEnvironment();
+        }
+        catch (ArgumentException e)
+        {
+            // The daemon reports InvalidOperationException as a one-line fatal error, not a crash with a stack trace.
+            throw new InvalidOperationException(e.Message, e);
+        }
+
+        if (options is null)
         {
             return null;
         }

@@ -117,5 +117,5 @@ public sealed record TransportFaultOptions
     }
 
     private static ArgumentException Bad(string text, string why) =>
-        new($"{EnvironmentVariable}=\"{text}\": {why}", nameof(text));
+        new($"{EnvironmentVariable}=\"{text}\": {why}");
 }
