@@ -42,7 +42,7 @@ public class LossTests
             $"only {traffic.TotalSent} messages sent in {duration.TotalSeconds:0} s");
         // The loss was really applied: at 2% of several hundred packets a second, each node dropped hundreds.
         Assert.All(dropped, d => Assert.True(d.Value >= 100, $"n{d.Key} dropped only {d.Value} packets"));
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"sent {traffic.TotalSent} in {duration.TotalSeconds:0} s; dropped by nftables: {string.Join(", ", dropped.Select(d => $"n{d.Key}={d.Value}"))}");
     }
 }
