@@ -5,6 +5,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Transport.Faults;
 
 namespace Muster.Transport;
 
@@ -47,6 +48,8 @@ public sealed class UdpTransport : IDisposable
     private readonly RateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
     private PeerTable _peers;
+    // TEST-ONLY delay/jitter/reorder (MUSTER_TEST_FAULTS, see Faults/); null unless that variable is set.
+    private readonly FaultInjector<SendTarget>? _faults;
     private PacketHandler? _handler;
     private int _started;
     private int _disposed;
@@ -92,6 +95,7 @@ public sealed class UdpTransport : IDisposable
             _sockets = [.. receivers.Select(r => r.Socket)];
             LocalEndpoints = [.. receivers.Select(r => (IPEndPoint)r.Socket.LocalEndPoint!)];
             _peers = PeerTable.Build(options.Peers, _sockets, logger);
+            _faults = FaultInjector<SendTarget>.FromEnvironment(SendNow, logger);
         }
         catch
         {
@@ -218,6 +222,17 @@ public sealed class UdpTransport : IDisposable
             return;
         }
 
+        if (_faults is not null)
+        {
+            _faults.Hold(target, datagram);
+            return;
+        }
+
+        SendNow(target, datagram);
+    }
+
+    private void SendNow(SendTarget target, ReadOnlySpan<byte> datagram)
+    {
         try
         {
             int sent = target.Socket.SendTo(datagram, SocketFlags.None, target.Address);
@@ -258,6 +273,7 @@ public sealed class UdpTransport : IDisposable
             return;
         }
 
+        _faults?.Dispose();
         foreach (Receiver receiver in _receivers)
         {
             if (receiver.Thread is not null && !OperatingSystem.IsLinux())
