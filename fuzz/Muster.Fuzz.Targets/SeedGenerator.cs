@@ -365,5 +365,12 @@ public static class SeedGenerator
         yield return new GroupMessageEvent("locks", p2, new byte[] { 9, 8, 7 });
         yield return new GroupMembershipChangedEvent("locks", view, [p1, p2],
             [new GroupMemberChange(p2, GroupChangeReason.Join)], [new GroupMemberChange(new IpcGroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown)]);
+
+        // Added with key rotation; last, so that the frames above keep their request ids and bytes.
+        yield return GetKeysRequest.Instance;
+        yield return new KeyOperationRequest(KeyOperation.Activate);
+        yield return new KeysResponse(true,
+            [new KeyInfo(0x1234abcd, KeyRole.Current, "/etc/muster/authkey"), new KeyInfo(0x0badf00d, KeyRole.Previous, "/etc/muster/authkey")],
+            "now sealing with key 1234abcd");
     }
 }
