@@ -41,7 +41,7 @@ dotnet build fuzz/Muster.Fuzz/Muster.Fuzz.csproj -c Release -o "$bin" -nologo -v
 
 echo "== instrumenting"
 # Only the code under test: the harness and the targets project stay uninstrumented, so coverage means our code.
-for assembly in Muster.Core Muster.Wire Muster.Membership Muster.Ipc.Contracts; do
+for assembly in Muster.Core Muster.Wire Muster.Membership Muster.Ipc.Contracts Muster.Security; do
   dotnet tool run sharpfuzz "$bin/$assembly.dll" >/dev/null
 done
 

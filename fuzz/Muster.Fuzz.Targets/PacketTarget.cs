@@ -18,10 +18,14 @@ namespace Muster.Fuzz.Targets;
 /// <para>Control byte: bits 0-3 the packet type (value % 12 + 1); bits 4-5 the sender (0 and 1: the first or second
 /// other node; 2: the first claims to be the second; 3: a node outside the configuration); bit 6: advance the clock
 /// 50 ms and tick after the packet; bit 7: no header, the body is the whole datagram.</para>
+/// <para>Modes 5 to 7 put the envelope of encrypted traffic in front (<see cref="SealedTarget"/>).</para>
 /// </remarks>
 public static class PacketTarget
 {
     private const int MaxRecords = 64;
+
+    /// <summary>How many modes there are; the first byte modulo this picks one.</summary>
+    public const int ModeCount = 8;
 
     /// <summary>Makes the cluster recording the in-view modes replay (otherwise made by the first input that needs it).</summary>
     public static void Prepare() => _ = ClusterScript.Instance;
@@ -36,7 +40,8 @@ public static class PacketTarget
 
         var rest = input[1..];
         WireDecoders.DecodeEverything(rest);
-        switch ((PacketMode)(input[0] % 5))
+        // Modulo the number of modes: inputs of modes 0 to 4 (the committed corpus) kept their mode when modes were added.
+        switch ((PacketMode)(input[0] % ModeCount))
         {
             case PacketMode.RawDatagram:
                 RunRawDatagram(rest);
@@ -52,6 +57,15 @@ public static class PacketTarget
                 break;
             case PacketMode.GroupPayload:
                 GroupTarget.Run(rest);
+                break;
+            case PacketMode.SealedRaw:
+                _ = SealedTarget.RunRawEnvelope(rest);
+                break;
+            case PacketMode.SealedRecords:
+                RunSealedRecords(rest);
+                break;
+            case PacketMode.SealedMutation:
+                _ = SealedTarget.RunMutation(rest);
                 break;
         }
     }
@@ -70,6 +84,33 @@ public static class PacketTarget
         record[2] = control;
         body.CopyTo(record.AsSpan(3));
         return record;
+    }
+
+    /// <summary>Encodes one record of mode 6 (for the seed generator): u16 length, control byte, envelope byte, body.</summary>
+    public static byte[] SealedRecord(PacketType type, int senderChoice, bool tickAfter, byte envelope, ReadOnlySpan<byte> body)
+    {
+        byte[] plain = Record(type, senderChoice, tickAfter, body);
+        return [.. plain.AsSpan(0, 3), envelope, .. body];
+    }
+
+    // Mode 6: the preamble, one byte picking the receiver (0 a fresh node 1, 1 the coordinator, 2 and 3 the member),
+    // then records, each sealed by its sender and opened by the receiver before the engine sees it.
+    private static void RunSealedRecords(ReadOnlySpan<byte> rest)
+    {
+        if (rest.IsEmpty)
+        {
+            return;
+        }
+
+        var node = (rest[0] & 3) switch
+        {
+            0 => FreshNode(),
+            1 => ClusterScript.Instance.Replay(new NodeId(1)),
+            _ => ClusterScript.Instance.Replay(new NodeId(3)),
+        };
+        var preamble = rest[..Math.Min(rest.Length, SealedTarget.Link.PreambleSize)];
+        using var link = new SealedTarget.Link(node.Engine.Self.Node, preamble);
+        RunRecords(node, rest[preamble.Length..], link);
     }
 
     private static FuzzNode FreshNode()
@@ -93,18 +134,21 @@ public static class PacketTarget
         }
     }
 
-    internal static void RunRecords(FuzzNode node, ReadOnlySpan<byte> records)
+    internal static void RunRecords(FuzzNode node, ReadOnlySpan<byte> records, SealedTarget.Link? link = null)
     {
+        // Sealed records carry one byte more: how the envelope is delivered.
+        int recordHeader = link is null ? 3 : 4;
         var self = node.Engine.Self.Node;
         var others = ClusterScript.NodeIds.Where(n => n != self).ToArray();
         var now = ClusterScript.Instance.End;
         byte[] buffer = new byte[WireProtocol.MaxDatagramSize];
-        for (int i = 0; i < MaxRecords && records.Length >= 3; i++)
+        for (int i = 0; i < MaxRecords && records.Length >= recordHeader; i++)
         {
-            int length = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(records), records.Length - 3);
+            int length = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(records), records.Length - recordHeader);
             byte control = records[2];
-            var body = records.Slice(3, length);
-            records = records[(3 + length)..];
+            byte envelope = records[recordHeader - 1];
+            var body = records.Slice(recordHeader, length);
+            records = records[(recordHeader + length)..];
 
             var type = (PacketType)((control & 0x0F) % 12 + 1);
             (NodeId source, NodeId claimed) = ((control >> 4) & 3) switch
@@ -129,13 +173,23 @@ public static class PacketTarget
                 datagram = buffer.AsSpan(0, size);
             }
 
-            node.Apply(new ScriptStep(ScriptStepKind.Packet, now, source, datagram.ToArray()));
+            if (link is null)
+            {
+                node.Apply(new ScriptStep(ScriptStepKind.Packet, now, source, datagram.ToArray()));
+            }
+            else
+            {
+                _ = link.Send(node, source, datagram, envelope, now);
+            }
+
             if ((control & 0x40) != 0)
             {
                 now += TimeSpan.FromMilliseconds(50);
                 node.Apply(new ScriptStep(ScriptStepKind.Tick, now));
             }
         }
+
+        link?.ReleaseHeld(node, now);
 
         // Let the timers act on whatever state the packets left: a retransmission round, then a failure timeout
         // (which starts a view change).
@@ -148,7 +202,7 @@ public static class PacketTarget
     }
 }
 
-/// <summary>How <see cref="PacketTarget"/> uses an input; the first byte modulo 5.</summary>
+/// <summary>How <see cref="PacketTarget"/> uses an input; the first byte modulo <see cref="PacketTarget.ModeCount"/>.</summary>
 public enum PacketMode : byte
 {
     /// <summary>The rest is one datagram from node 2 to a node that has just started.</summary>
@@ -161,4 +215,10 @@ public enum PacketMode : byte
     Member = 3,
     /// <summary>The rest is delivered to node 3's group layer as an ordered message from node 2.</summary>
     GroupPayload = 4,
+    /// <summary>The rest is one datagram through <see cref="Muster.Security.PacketProtector.Open"/> of node 1, as from node 2 and node 3.</summary>
+    SealedRaw = 5,
+    /// <summary>Preamble and records as in modes 1-3, each packet sealed by its sender and opened before the engine sees it.</summary>
+    SealedRecords = 6,
+    /// <summary>A plain packet, sealed by node 2, and mutations of the datagram: it must open only if unchanged.</summary>
+    SealedMutation = 7,
 }

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using Muster.Security;
 using Muster.Wire;
 using Muster.Wire.Messages;
 using GroupOp = Muster.Membership.Groups.GroupOp;
@@ -58,6 +60,13 @@ public static class SeedGenerator
             yield return Packet(PacketMode.FreshNode, $"fresh-{name}", PacketTarget.Record(type, 0, false, body));
             yield return Packet(PacketMode.Coordinator, $"coord-{name}", PacketTarget.Record(type, 0, true, body));
             yield return Packet(PacketMode.Member, $"member-{name}", PacketTarget.Record(type, 1, true, body));
+
+            // Mode 6: the same record, sealed by its sender and opened by the member (preamble byte 2) first.
+            yield return Packet(PacketMode.SealedRecords, $"sealed-member-{name}",
+                [.. SealedPreamble(2), .. PacketTarget.SealedRecord(type, 1, true, 0, body)]);
+
+            // Mode 7: the whole datagram sealed by node 2, unchanged, so that AFL++ mutates the mutation list from here.
+            yield return Packet(PacketMode.SealedMutation, $"mutate-{name}", PlainForMutation(datagram));
         }
 
         yield return Packet(PacketMode.RawDatagram, "raw-header-only", Datagram(PacketTarget.HeaderFor(PacketType.Heartbeat, new NodeId(2)), []));
@@ -82,6 +91,11 @@ public static class SeedGenerator
         yield return Packet(PacketMode.Member, "member-next-ordered-multicast",
             PacketTarget.Record(PacketType.Ordered, 0, true, NextOrdered(script, view)));
 
+        foreach (var seed in SealedSeeds(script, view))
+        {
+            yield return seed;
+        }
+
         // Group payloads, straight to node 3's group layer.
         byte[] join = GroupWire.Encode(GroupOp.Join, "other", 7, []);
         byte[] send = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "payload"u8);
@@ -103,6 +117,97 @@ public static class SeedGenerator
     }
 
     private static Seed Packet(PacketMode mode, string name, byte[] rest) => new("packet", name, [(byte)mode, .. rest]);
+
+    // Mode 6's preamble: receiver and key flags, then the senders' first counter (u64).
+    private static byte[] SealedPreamble(byte flags, ulong firstCounter = 0)
+    {
+        byte[] preamble = new byte[SealedTarget.Link.PreambleSize];
+        preamble[0] = flags;
+        BinaryPrimitives.WriteUInt64LittleEndian(preamble.AsSpan(1), firstCounter);
+        return preamble;
+    }
+
+    // Mode 7's input without mutations: u16 length and the plain packet.
+    private static byte[] PlainForMutation(ReadOnlySpan<byte> plain, params ReadOnlySpan<byte> mutations)
+    {
+        byte[] input = new byte[2 + plain.Length + mutations.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(input, (ushort)plain.Length);
+        plain.CopyTo(input.AsSpan(2));
+        mutations.CopyTo(input.AsSpan(2 + plain.Length));
+        return input;
+    }
+
+    // Envelopes (modes 5 to 7): one datagram for every OpenResult node 1 can give node 2's datagrams, the envelope
+    // deliveries of mode 6 (duplicate, out of order, dropped, restart, key rotation, counters near 2^64), mutations.
+    private static IEnumerable<Seed> SealedSeeds(ClusterScript script, ViewId view)
+    {
+        var node2 = new NodeId(2);
+        byte[] heartbeat = Datagram(PacketTarget.HeaderFor(PacketType.Heartbeat, node2),
+            Encode(new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]).EncodedSize,
+                (ref WireWriter w) => new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]).Write(ref w)));
+        ulong next = SealedTarget.PrimedCounters + 1;
+        byte[] ok = SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation, next);
+        yield return Packet(PacketMode.SealedRaw, "envelope-ok", ok);
+        yield return Packet(PacketMode.SealedRaw, "envelope-truncated", ok[..(SecureEnvelope.Overhead - 1)]);
+        yield return Packet(PacketMode.SealedRaw, "envelope-not-sealed", heartbeat);
+        byte[] version = (byte[])ok.Clone();
+        version[2] = SecureEnvelope.Version + 1;
+        yield return Packet(PacketMode.SealedRaw, "envelope-unknown-version", version);
+        yield return Packet(PacketMode.SealedRaw, "envelope-unknown-key",
+            SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation, next, SealedTarget.NextKey));
+        yield return Packet(PacketMode.SealedRaw, "envelope-sender-mismatch",
+            SealedTarget.Seal(heartbeat, new NodeId(3), SealedTarget.PeerIncarnation, next));
+        yield return Packet(PacketMode.SealedRaw, "envelope-stale-incarnation",
+            SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation - 1, next));
+        yield return Packet(PacketMode.SealedRaw, "envelope-replayed",
+            SealedTarget.Seal(SealedTarget.PrimingPacket(2), node2, SealedTarget.PeerIncarnation, 2));
+        // No sender seals counter 0 (its first is 1): the counter field of an authentic datagram, overwritten.
+        byte[] zero = SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation + 1, 1);
+        BinaryPrimitives.WriteUInt64BigEndian(zero.AsSpan(24), 0);
+        yield return Packet(PacketMode.SealedRaw, "envelope-counter-zero", zero);
+        byte[] forged = (byte[])ok.Clone();
+        forged[SecureEnvelope.HeaderSize] ^= 1;
+        yield return Packet(PacketMode.SealedRaw, "envelope-auth-failed", forged);
+        yield return Packet(PacketMode.SealedRaw, "envelope-new-incarnation",
+            SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation + 1, 1));
+
+        // Mode 6 to the coordinator (preamble byte 1) and the member (2): envelope deliveries of recorded traffic.
+        byte[] ordered = NextOrdered(script, view);
+        byte[] heartbeatBody = heartbeat[WireProtocol.HeaderSize..];
+        yield return Packet(PacketMode.SealedRecords, "sealed-member-next-ordered-multicast",
+            [.. SealedPreamble(2), .. PacketTarget.SealedRecord(PacketType.Ordered, 0, true, 0, ordered)]);
+        yield return Packet(PacketMode.SealedRecords, "sealed-member-duplicate-held-dropped-restart",
+            [.. SealedPreamble(2),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 1, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 2, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Ordered, 0, true, 0, ordered),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 1, false, 3, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, true, 4, heartbeatBody)]);
+        yield return Packet(PacketMode.SealedRecords, "sealed-coord-rotation-staged",
+            [.. SealedPreamble(1 | 4 | 8), .. PacketTarget.SealedRecord(PacketType.Heartbeat, 1, true, 0, heartbeatBody)]);
+        yield return Packet(PacketMode.SealedRecords, "sealed-coord-unknown-key",
+            [.. SealedPreamble(1 | 8), .. PacketTarget.SealedRecord(PacketType.Heartbeat, 1, true, 1, heartbeatBody)]);
+        // Counters up to 2^64 - 1 and past it (the sender restarts): the replay window's last slots.
+        yield return Packet(PacketMode.SealedRecords, "sealed-fresh-counter-near-max",
+            [.. SealedPreamble(0, ulong.MaxValue - 2),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 2, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 0, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 0, heartbeatBody),
+                .. PacketTarget.SealedRecord(PacketType.Heartbeat, 0, false, 1, heartbeatBody)]);
+
+        // Mode 7 with mutations: a flipped bit in the header, the ciphertext and the tag; a byte appended; truncated.
+        yield return Packet(PacketMode.SealedMutation, "mutate-header-bit", PlainForMutation(heartbeat, [12, 0, 0x01]));
+        yield return Packet(PacketMode.SealedMutation, "mutate-ciphertext-bit",
+            PlainForMutation(heartbeat, [SecureEnvelope.HeaderSize + 3, 0, 0x80]));
+        int lastTagByte = heartbeat.Length + SecureEnvelope.Overhead - 1;
+        yield return Packet(PacketMode.SealedMutation, "mutate-tag-bit",
+            PlainForMutation(heartbeat, [(byte)lastTagByte, (byte)(lastTagByte >> 8), 0x04]));
+        yield return Packet(PacketMode.SealedMutation, "mutate-appended", PlainForMutation(heartbeat, [0, 0x80, 0x01]));
+        yield return Packet(PacketMode.SealedMutation, "mutate-truncated", PlainForMutation(heartbeat, [40, 0x80, 0x00]));
+        yield return Packet(PacketMode.SealedMutation, "mutate-flipped-back",
+            PlainForMutation(heartbeat, [5, 0, 0x10, 5, 0, 0x10]));
+        yield return Packet(PacketMode.SealedMutation, "mutate-empty-packet", PlainForMutation([]));
+    }
 
     private static byte[] Datagram(PacketHeader header, ReadOnlySpan<byte> body)
     {
@@ -260,5 +365,12 @@ public static class SeedGenerator
         yield return new GroupMessageEvent("locks", p2, new byte[] { 9, 8, 7 });
         yield return new GroupMembershipChangedEvent("locks", view, [p1, p2],
             [new GroupMemberChange(p2, GroupChangeReason.Join)], [new GroupMemberChange(new IpcGroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown)]);
+
+        // Added with key rotation; last, so that the frames above keep their request ids and bytes.
+        yield return GetKeysRequest.Instance;
+        yield return new KeyOperationRequest(KeyOperation.Activate);
+        yield return new KeysResponse(true,
+            [new KeyInfo(0x1234abcd, KeyRole.Current, "/etc/muster/authkey"), new KeyInfo(0x0badf00d, KeyRole.Previous, "/etc/muster/authkey")],
+            "now sealing with key 1234abcd");
     }
 }

@@ -57,8 +57,10 @@ internal sealed class ReplayWindow
             else
             {
                 // Clear the slots of the counters that newly enter the window (they were last used Size counters ago).
-                for (ulong c = _highest + 1; c <= counter; c++)
+                // Counted by offset, not by "c <= counter": with counter = ulong.MaxValue that test never fails.
+                for (ulong i = 1; i <= advance; i++)
                 {
+                    ulong c = _highest + i;
                     _bits[Slot(c)] &= ~Bit(c);
                 }
             }

@@ -63,4 +63,22 @@ public class ReplayWindowTests
             }
         }
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Accept_TheLastCounter_AfterANearOne_Terminates()
+    {
+        // The clearing loop ran "for c = highest + 1; c <= counter; c++": with counter = ulong.MaxValue, c wraps to 0
+        // and the loop never ends (a hang of the daemon's loop thread on one authentic packet).
+        var window = new ReplayWindow();
+        await Task.Run(() =>
+        {
+            window.Accept(ulong.MaxValue - 2);
+            Assert.True(window.IsFresh(ulong.MaxValue));
+            window.Accept(ulong.MaxValue);
+        }, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(ulong.MaxValue, window.Highest);
+        Assert.False(window.IsFresh(ulong.MaxValue));
+        Assert.False(window.IsFresh(ulong.MaxValue - 2));
+        Assert.True(window.IsFresh(ulong.MaxValue - 1));
+    }
 }
