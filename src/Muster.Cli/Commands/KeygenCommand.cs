@@ -77,7 +77,7 @@ internal static class KeygenCommand
     {
         if (!string.IsNullOrWhiteSpace(keyFileOption))
         {
-            return new KeyFileChoice(Path.GetFullPath(keyFileOption), "--key-file", null);
+            return new KeyFileChoice(Path.GetFullPath(keyFileOption), "given with --key-file", null);
         }
 
         bool named = !string.IsNullOrWhiteSpace(configOption) || !string.IsNullOrWhiteSpace(environmentValue);
@@ -85,7 +85,7 @@ internal static class KeygenCommand
 
         if (!named && !File.Exists(configPath) && !Directory.Exists(configPath))
         {
-            return new KeyFileChoice(SecurityOptions.DefaultKeyFile, $"the default (no configuration file at {configPath})", null);
+            return new KeyFileChoice(SecurityOptions.DefaultKeyFile, $"default path: no configuration file at {configPath}", null);
         }
 
         var loaded = ConfigLoader.LoadFile(configPath);
