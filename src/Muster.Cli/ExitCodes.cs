@@ -21,6 +21,11 @@ internal static class ExitCodes
     // The node has no view yet, or is not (any more) a member of the cluster.
     public const int NoView = 5;
 
+    // A local file could not be used, without musterd being involved: `muster keygen` found the key file already there
+    // (and no --force), could not write it or create its directory, or could not read the configuration file that
+    // names it. Not 1 (no daemon said anything) and not 2 (the command line was fine).
+    public const int FileError = 6;
+
     // Stopped by SIGINT/SIGTERM before finishing (128 + SIGINT, as shells report it). `muster listen` exits 0 instead.
     public const int Interrupted = 130;
 
@@ -33,6 +38,7 @@ internal static class ExitCodes
         (CannotConnect, "cannot connect to musterd (or the connection was lost): is it running, is --socket right?"),
         (Timeout, "musterd did not answer within --timeout"),
         (NoView, "this node has no view yet, or is not a member of the cluster"),
+        (FileError, "a local file could not be used: the key file exists (keygen without --force) or cannot be written, or the configuration cannot be read"),
         (Interrupted, "interrupted (Ctrl-C or SIGTERM) before finishing; `muster listen` exits 0 instead"),
     ];
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Muster.Cli.Commands;
 
@@ -67,6 +68,8 @@ public static class Cli
             SendCommand.Create(context),
             ListenCommand.Create(context),
             LeaveCommand.Create(context),
+            KeygenCommand.Create(context),
+            KeyCommand.Create(context),
             DemoCommand.Create(context),
         };
 
@@ -88,9 +91,21 @@ public static class Cli
             stderr.WriteLine($"muster: {error.Message}");
         }
 
-        string command = parseResult.CommandResult.Command is RootCommand ? "muster" : $"muster {parseResult.CommandResult.Command.Name}";
-        stderr.WriteLine($"Run '{command} --help' for usage.");
+        stderr.WriteLine($"Run '{CommandPath(parseResult.CommandResult)} --help' for usage.");
         return ExitCodes.Usage;
+    }
+
+    // "muster key load" for a subcommand of a subcommand, so the hint names the help that applies.
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? current = result; current is CommandResult command; current = command.Parent)
+        {
+            names.Add(command.Command is RootCommand ? "muster" : command.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupt)

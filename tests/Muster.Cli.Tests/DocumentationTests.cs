@@ -14,6 +14,14 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void Every_key_step_is_in_the_command_table()
+    {
+        var key = Cli.BuildRootCommand(TextWriter.Null, TextWriter.Null).Subcommands.Single(c => c.Name == "key");
+
+        Assert.All(key.Subcommands, step => Assert.Contains($"| `muster key {step.Name}", s_doc, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_exit_code_has_a_row()
     {
         Assert.All(ExitCodes.All, entry => Assert.Contains($"\n| {entry.Code} | ", s_doc, StringComparison.Ordinal));
@@ -33,6 +41,15 @@ public sealed class DocumentationTests
     [InlineData("pid")]
     [InlineData("sender")]
     [InlineData("hex")]
+    [InlineData("encrypted")]
+    [InlineData("fingerprint")]
+    [InlineData("role")]
+    [InlineData("source")]
+    [InlineData("operation")]
+    [InlineData("outcome")]
+    [InlineData("key_file")]
+    [InlineData("replaced")]
+    [InlineData("created_directory")]
     public void Json_fields_are_documented(string field)
     {
         // As a field table's entry: `name`, or `parent[].name`.

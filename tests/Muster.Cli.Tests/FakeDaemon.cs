@@ -42,6 +42,14 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
     // GroupJoin is answered with this error instead of joining.
     public ErrorCode? JoinError { get; set; }
 
+    // The keys, rotated by KeyOperationRequest as musterd's KeyRing does; empty with encryption off.
+    public bool Encrypted { get; set; } = true;
+
+    public List<KeyInfo> Keys { get; } = [.. Samples.Keys().Keys];
+
+    // GetKeysRequest and KeyOperationRequest are answered NotSupported, as a musterd from before encryption would.
+    public bool KeysNotSupported { get; set; }
+
     public TaskCompletionSource LeaveRequested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public static FakeDaemon Start()
@@ -155,6 +163,20 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
 
                     session.Reply(requestId, new GroupMembersResponse([.. list.Select(Member)]));
                     break;
+                case GetKeysRequest when !KeysNotSupported:
+                    session.Reply(requestId, new KeysResponse(Encrypted, Encrypted ? [.. Keys] : [], string.Empty));
+                    break;
+                case KeyOperationRequest step when !KeysNotSupported:
+                    if (RunKeyStep(step.Operation, out string text))
+                    {
+                        session.Reply(requestId, new KeysResponse(Encrypted, [.. Keys], text));
+                    }
+                    else
+                    {
+                        session.ReplyError(requestId, ErrorCode.InvalidParameter, text);
+                    }
+
+                    break;
                 case LeaveClusterRequest:
                     session.ReplyOk(requestId);
                     LeaveRequested.TrySetResult();
@@ -175,6 +197,49 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    // The three rotation steps on Keys, with musterd's refusals (their wording is the daemon's, shortened).
+    private bool RunKeyStep(KeyOperation operation, out string text)
+    {
+        if (!Encrypted)
+        {
+            text = "encryption is off on this node (security.crypto = \"none\"): there are no keys to rotate";
+            return false;
+        }
+
+        int staged = Keys.FindIndex(k => k.Role == KeyRole.Staged);
+        int previous = Keys.FindIndex(k => k.Role == KeyRole.Previous);
+        int current = Keys.FindIndex(k => k.Role == KeyRole.Current);
+        switch (operation)
+        {
+            case KeyOperation.Load:
+                if (staged < 0)
+                {
+                    Keys.Add(new KeyInfo(Samples.NewKey, KeyRole.Staged, Samples.KeyPath));
+                }
+
+                text = "loaded key bbbbbbbb";
+                return true;
+            case KeyOperation.Activate when staged < 0:
+                text = "no new key is loaded: copy the new key file to every node and run `muster key load` (or send SIGHUP) first";
+                return false;
+            case KeyOperation.Activate:
+                var old = Keys[current];
+                var loaded = Keys[staged];
+                Keys.Clear();
+                Keys.Add(loaded with { Role = KeyRole.Current });
+                Keys.Add(old with { Role = KeyRole.Previous });
+                text = "now sealing with key bbbbbbbb";
+                return true;
+            case KeyOperation.Retire when previous < 0:
+                text = "there is no previous key to retire (run `muster key activate` first)";
+                return false;
+            default:
+                Keys.RemoveAt(previous);
+                text = "retired key aaaaaaaa";
+                return true;
         }
     }
 

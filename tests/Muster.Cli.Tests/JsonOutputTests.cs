@@ -12,11 +12,11 @@ public sealed class JsonOutputTests
     [Fact]
     public void Status_has_the_documented_fields()
     {
-        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status()));
+        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status(), Samples.Keys()));
         var root = doc.RootElement;
 
         Assert.Equal(
-            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters"],
+            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters", "encrypted", "keys"],
             Names(root));
         Assert.Equal(1u, root.GetProperty("node_id").GetUInt32());
         Assert.Equal("alpha", root.GetProperty("node_name").GetString());
@@ -37,12 +37,45 @@ public sealed class JsonOutputTests
         var counters = root.GetProperty("counters");
         Assert.Equal(["messages_sent", "view_changes"], Names(counters));
         Assert.Equal(42, counters.GetProperty("messages_sent").GetInt64());
+
+        Assert.True(root.GetProperty("encrypted").GetBoolean());
+        var key = root.GetProperty("keys")[0];
+        Assert.Equal(["fingerprint", "role", "source"], Names(key));
+        Assert.Equal("aaaaaaaa", key.GetProperty("fingerprint").GetString());
+        Assert.Equal("current", key.GetProperty("role").GetString());
+        Assert.Equal("/etc/muster/authkey", key.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public void Status_from_a_daemon_without_keys_has_null_keys()
+    {
+        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status(), keys: null));
+
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("encrypted").ValueKind);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("keys").ValueKind);
+    }
+
+    [Fact]
+    public void Key_steps_add_operation_and_outcome()
+    {
+        var keys = new KeysResponse(true,
+            [new KeyInfo(0xbbbbbbbb, KeyRole.Current, "/k"), new KeyInfo(7, KeyRole.Previous, "/k")], "now sealing with key bbbbbbbb");
+
+        using var step = JsonDocument.Parse(JsonOutput.Keys(keys, "activate"));
+        using var status = JsonDocument.Parse(JsonOutput.Keys(keys, operation: null));
+
+        Assert.Equal(["operation", "outcome", "encrypted", "keys"], Names(step.RootElement));
+        Assert.Equal("activate", step.RootElement.GetProperty("operation").GetString());
+        Assert.Equal("now sealing with key bbbbbbbb", step.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal("00000007", step.RootElement.GetProperty("keys")[1].GetProperty("fingerprint").GetString());
+        Assert.Equal("previous", step.RootElement.GetProperty("keys")[1].GetProperty("role").GetString());
+        Assert.Equal(["encrypted", "keys"], Names(status.RootElement));
     }
 
     [Fact]
     public void Status_without_a_view_has_a_null_view_id_and_no_members()
     {
-        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status(ViewId.None)));
+        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status(ViewId.None), Samples.Keys()));
 
         Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("view_id").ValueKind);
         Assert.Equal("joining", doc.RootElement.GetProperty("state").GetString());
@@ -54,7 +87,7 @@ public sealed class JsonOutputTests
     {
         var status = Samples.Status() with { Counters = [new("a", 1), new("a", 2)] };
 
-        using var doc = JsonDocument.Parse(JsonOutput.Status(status));
+        using var doc = JsonDocument.Parse(JsonOutput.Status(status, Samples.Keys()));
 
         Assert.Equal(1, doc.RootElement.GetProperty("counters").GetProperty("a").GetInt64());
         Assert.Single(Names(doc.RootElement.GetProperty("counters")));

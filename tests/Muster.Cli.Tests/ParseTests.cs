@@ -23,6 +23,15 @@ public sealed class ParseTests
     [InlineData("leave")]
     [InlineData("demo")]
     [InlineData("demo", "--nodes", "5")]
+    [InlineData("keygen")]
+    [InlineData("keygen", "--key-file", "/tmp/k", "--force", "--json")]
+    [InlineData("keygen", "-k", "/tmp/k", "-f", "--config", "/etc/muster/muster.toml")]
+    [InlineData("key")]
+    [InlineData("key", "--json")]
+    [InlineData("key", "status", "--json")]
+    [InlineData("key", "load")]
+    [InlineData("key", "activate", "--json", "--timeout", "2s")]
+    [InlineData("key", "retire", "--socket", "/tmp/x.sock")]
     public void Valid_command_lines_parse(params string[] args)
     {
         var result = Parse(args);
@@ -52,6 +61,12 @@ public sealed class ParseTests
     [InlineData(new[] { "demo", "--nodes", "0" }, "--nodes must be between 1 and 9")]
     [InlineData(new[] { "demo", "--nodes", "10" }, "--nodes must be between 1 and 9")]
     [InlineData(new[] { "demo", "--nodes", "three" }, "three")]
+    [InlineData(new[] { "keygen", "--key-file", "" }, "--key-file must name a file, not be empty")]
+    [InlineData(new[] { "keygen", "--key-file" }, "--key-file")]
+    [InlineData(new[] { "keygen", "/etc/muster/authkey" }, "/etc/muster/authkey")]
+    [InlineData(new[] { "key", "lod" }, "'lod'")]
+    [InlineData(new[] { "key", "load", "now" }, "'now'")]
+    [InlineData(new[] { "key", "retire", "--force" }, "--force")]
     public async Task Invalid_command_lines_exit_2_with_a_message(string[] args, string expected)
     {
         var run = await CliRun.RunAsync(args);
@@ -122,7 +137,7 @@ public sealed class ParseTests
     {
         var run = await CliRun.RunAsync("--help");
 
-        foreach (string command in new[] { "status", "nodes", "groups", "send", "listen", "leave", "demo" })
+        foreach (string command in new[] { "status", "nodes", "groups", "send", "listen", "leave", "keygen", "key", "demo" })
         {
             Assert.Contains($"  {command} ", run.Out, StringComparison.Ordinal);
         }
@@ -162,5 +177,14 @@ public sealed class ParseTests
     public void Durations_format_shortest(double milliseconds, string expected)
     {
         Assert.Equal(expected, Commands.Duration.Format(TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
+    [Fact]
+    public async Task A_usage_error_in_a_key_step_points_at_that_steps_help()
+    {
+        var run = await CliRun.RunAsync("key", "activate", "extra");
+
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.EndsWith("Run 'muster key activate --help' for usage.", run.Error.TrimEnd(), StringComparison.Ordinal);
     }
 }

@@ -19,6 +19,15 @@ internal static class Samples
         new MemberInfo(new NodeId(3), 1, "gamma", [], MemberState.Leaving, null),
     ]);
 
+    public const string KeyPath = "/etc/muster/authkey";
+
+    public const uint CurrentKey = 0xaaaaaaaa;
+
+    // What `muster key load` finds in the key file in the scripted rotation.
+    public const uint NewKey = 0xbbbbbbbb;
+
+    public static KeysResponse Keys() => new(true, [new KeyInfo(CurrentKey, KeyRole.Current, KeyPath)], string.Empty);
+
     public static DaemonStatus Status(ViewId? viewId = null)
     {
         var view = viewId ?? View;

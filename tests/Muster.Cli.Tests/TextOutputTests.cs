@@ -12,7 +12,7 @@ public sealed class TextOutputTests
     {
         var output = new StringWriter { NewLine = "\n" };
 
-        TextOutput.Status(output, Samples.Status());
+        TextOutput.Status(output, Samples.Status(), Samples.Keys());
 
         Assert.Equal(
             """
@@ -24,6 +24,7 @@ public sealed class TextOutputTests
             View ID:          1.1c
             State:            operational
             Protocol version: 1
+            Encryption:       on (AES-256-GCM)
 
             Membership information (3 members)
             ----------------------------------
@@ -45,6 +46,11 @@ public sealed class TextOutputTests
             messages_sent     42
             view_changes       3
 
+            Keys (1 key)
+            ------------
+            FINGERPRINT  ROLE     SOURCE
+            aaaaaaaa     current  /etc/muster/authkey
+
             """.ReplaceLineEndings("\n"),
             output.ToString());
     }
@@ -54,7 +60,7 @@ public sealed class TextOutputTests
     {
         var output = new StringWriter { NewLine = "\n" };
 
-        TextOutput.Status(output, Samples.Status(ViewId.None));
+        TextOutput.Status(output, Samples.Status(ViewId.None), Samples.Keys());
 
         string text = output.ToString();
         Assert.Contains("View ID:          none\n", text, StringComparison.Ordinal);
@@ -150,5 +156,51 @@ public sealed class TextOutputTests
     public void An_empty_message_is_an_empty_text()
     {
         Assert.Equal("[1/5] ", TextOutput.Event(new GroupMessage("chat", new(new NodeId(1), 5), ReadOnlyMemory<byte>.Empty)));
+    }
+
+    [Fact]
+    public void Status_with_encryption_off_says_so_and_has_no_keys_section()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Status(output, Samples.Status(), new KeysResponse(false, [], string.Empty));
+
+        string text = output.ToString();
+        Assert.Contains("Encryption:       off (security.crypto = \"none\")", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Keys (", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Status_from_a_daemon_without_keys_says_unknown()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Status(output, Samples.Status(), keys: null);
+
+        Assert.Contains("Encryption:       unknown (musterd did not report its keys)\n", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keys_lists_every_role_and_escapes_the_source()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var keys = new KeysResponse(true,
+        [
+            new KeyInfo(0xbbbbbbbb, KeyRole.Current, "/etc/muster/authkey"),
+            new KeyInfo(0x0000000a, KeyRole.Previous, "/etc/muster/old\nkey"),
+        ], "ignored here");
+
+        TextOutput.Keys(output, keys);
+
+        Assert.Equal(
+            """
+            Encryption: on (AES-256-GCM)
+
+            FINGERPRINT  ROLE      SOURCE
+            bbbbbbbb     current   /etc/muster/authkey
+            0000000a     previous  /etc/muster/old\nkey
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString());
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Muster.Cli.Output;
+using Muster.Client;
+using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Commands;
 
@@ -10,8 +12,8 @@ internal static class StatusCommand
     {
         var json = GlobalOptions.CreateJson();
         var command = new Command("status",
-            "Show this node, the cluster view, its members, the effective timeouts and the counters "
-            + "(like corosync-quorumtool -s and corosync-cfgtool -s). Exits 5 when the node has no view yet.")
+            "Show this node, the cluster view, its members, the effective timeouts, the counters, "
+            + "encryption and the keys (like corosync-quorumtool -s and corosync-cfgtool -s). Exits 5 when the node has no view yet.")
         {
             json,
         };
@@ -19,13 +21,24 @@ internal static class StatusCommand
         command.SetAction((parseResult, cancellationToken) => context.RunAsync(parseResult, async session =>
         {
             var status = await session.Client.GetStatusAsync(session.Token);
+            KeysResponse? keys;
+            try
+            {
+                keys = await session.Client.GetKeysAsync(session.Token);
+            }
+            catch (MusterException ex) when (ex.Code == ErrorCode.NotSupported)
+            {
+                // A musterd from before encryption: its status is still worth showing; the keys show as unknown.
+                keys = null;
+            }
+
             if (parseResult.GetValue(json))
             {
-                context.Out.WriteLine(JsonOutput.Status(status));
+                context.Out.WriteLine(JsonOutput.Status(status, keys));
             }
             else
             {
-                TextOutput.Status(context.Out, status);
+                TextOutput.Status(context.Out, status, keys);
             }
 
             // Printed anyway: what a node that is still joining reports is what one wants to see.

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using Muster.Cli.Commands;
 using Muster.Client;
 using Muster.Core;
 using Muster.Ipc.Contracts;
@@ -17,7 +18,8 @@ internal static class JsonOutput
     private static readonly JsonWriterOptions s_indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonWriterOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Status(DaemonStatus status, bool indented = true) => Write(indented, json =>
+    // keys is null when musterd did not report its keys (one that predates encryption): then both fields are null.
+    public static string Status(DaemonStatus status, KeysResponse? keys, bool indented = true) => Write(indented, json =>
     {
         json.WriteStartObject();
         json.WriteNumber("node_id", status.NodeId.Value);
@@ -56,8 +58,58 @@ internal static class JsonOutput
         }
 
         json.WriteEndObject();
+        WriteKeys(json, keys);
         json.WriteEndObject();
     });
+
+    // `muster key status` (operation null) and the key steps (operation and outcome added).
+    public static string Keys(KeysResponse keys, string? operation, bool indented = true) => Write(indented, json =>
+    {
+        json.WriteStartObject();
+        if (operation is not null)
+        {
+            json.WriteString("operation", operation);
+            json.WriteString("outcome", keys.Outcome);
+        }
+
+        WriteKeys(json, keys);
+        json.WriteEndObject();
+    });
+
+    public static string Keygen(KeygenResult result, bool indented = true) => Write(indented, json =>
+    {
+        json.WriteStartObject();
+        json.WriteString("key_file", result.Path);
+        json.WriteString("fingerprint", result.Fingerprint);
+        json.WriteNumber("bytes", result.Bytes);
+        json.WriteString("mode", "0400");
+        json.WriteBoolean("replaced", result.Replaced);
+        json.WriteString("created_directory", result.CreatedDirectory);
+        json.WriteEndObject();
+    });
+
+    private static void WriteKeys(Utf8JsonWriter json, KeysResponse? keys)
+    {
+        if (keys is null)
+        {
+            json.WriteNull("encrypted");
+            json.WriteNull("keys");
+            return;
+        }
+
+        json.WriteBoolean("encrypted", keys.Encrypted);
+        json.WriteStartArray("keys");
+        foreach (var key in keys.Keys)
+        {
+            json.WriteStartObject();
+            json.WriteString("fingerprint", Names.Fingerprint(key.Fingerprint));
+            json.WriteString("role", Names.Role(key.Role));
+            json.WriteString("source", key.Source);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
 
     public static string Nodes(ClusterView view, NodeId localNode, bool indented = true) => Write(indented, json =>
     {

@@ -29,6 +29,18 @@ internal static class Names
         _ => Unknown((byte)reason),
     };
 
+    // A key's role in both output formats.
+    public static string Role(KeyRole role) => role switch
+    {
+        KeyRole.Current => "current",
+        KeyRole.Staged => "staged",
+        KeyRole.Previous => "previous",
+        _ => Unknown((byte)role),
+    };
+
+    // The eight hex digits musterd's log and `muster keygen` use for a key.
+    public static string Fingerprint(uint fingerprint) => fingerprint.ToString("x8", CultureInfo.InvariantCulture);
+
     // Null for "no view yet" in JSON; the text format prints "none" (ViewId.ToString).
     public static string? ViewOrNull(ViewId viewId) => viewId.IsNone ? null : viewId.ToString();
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
+using Muster.Cli.Commands;
 using Muster.Client;
 using Muster.Core;
 using Muster.Ipc.Contracts;
@@ -14,7 +15,8 @@ internal static class TextOutput
     // Human output shows at most this much of a binary payload; --json has all of it.
     private const int MaxHexBytes = 64;
 
-    public static void Status(TextWriter output, DaemonStatus status)
+    // keys is null when musterd did not report its keys (one that predates encryption).
+    public static void Status(TextWriter output, DaemonStatus status, KeysResponse? keys)
     {
         TableWriter.WriteHeading(output, "Node information");
         TableWriter.WriteFields(output,
@@ -25,6 +27,7 @@ internal static class TextOutput
             ("View ID", status.ViewId.ToString()),
             ("State", status.State),
             ("Protocol version", status.ProtocolVersion.ToString(CultureInfo.InvariantCulture)),
+            ("Encryption", keys is null ? "unknown (musterd did not report its keys)" : Encryption(keys)),
         ]);
 
         output.WriteLine();
@@ -63,6 +66,55 @@ internal static class TextOutput
         }
 
         counters.Write(output);
+        if (keys is { Encrypted: true })
+        {
+            output.WriteLine();
+            TableWriter.WriteHeading(output, $"Keys ({Count(keys.Keys.Count, "key")})");
+            KeyTable(output, keys);
+        }
+    }
+
+    // `muster key status` and the key steps: encryption on or off, then the keys.
+    public static void Keys(TextWriter output, KeysResponse keys)
+    {
+        TableWriter.WriteFields(output, [("Encryption", Encryption(keys))]);
+        if (keys.Encrypted)
+        {
+            output.WriteLine();
+            KeyTable(output, keys);
+        }
+    }
+
+    public static void Keygen(TextWriter output, KeygenResult result)
+    {
+        if (result.CreatedDirectory is not null)
+        {
+            output.WriteLine($"created directory {Escape(result.CreatedDirectory)} (mode 0755)");
+        }
+
+        output.WriteLine($"{(result.Replaced ? "replaced the key in" : "wrote a new key to")} {Escape(result.Path)} "
+            + $"({Count(result.Bytes, "random byte")}, mode 0400; {Escape(result.Reason)})");
+        output.WriteLine($"fingerprint: {result.Fingerprint}");
+        output.WriteLine("copy this file to every node: all nodes must hold the same bytes (see docs/security.md)");
+        if (result.Replaced)
+        {
+            // The daemons read the file only at start and on `muster key load`: nothing changes until then.
+            output.WriteLine("a running musterd keeps its keys until `muster key load`, `activate` and `retire` run on every node");
+        }
+    }
+
+    private static string Encryption(KeysResponse keys) =>
+        keys.Encrypted ? "on (AES-256-GCM)" : "off (security.crypto = \"none\"): cluster traffic is neither authenticated nor encrypted";
+
+    private static void KeyTable(TextWriter output, KeysResponse keys)
+    {
+        var table = new TableWriter(new Column("FINGERPRINT"), new Column("ROLE"), new Column("SOURCE"));
+        foreach (var key in keys.Keys)
+        {
+            table.AddRow(Names.Fingerprint(key.Fingerprint), Names.Role(key.Role), Escape(key.Source));
+        }
+
+        table.Write(output);
     }
 
     public static void Nodes(TextWriter output, ClusterView view, NodeId localNode)
