@@ -24,6 +24,7 @@ public sealed class MembershipCounters
     public long Reassembly;
     public long DataOutOfOrder;
     public long DataWindowFull;
+    public long PreparesIgnored;
 
     /// <summary>Name/value pairs in a stable order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
@@ -39,6 +40,7 @@ public sealed class MembershipCounters
         new("wrong_view", WrongView),
         new("view_changes", ViewChanges),
         new("view_change_attempts", ViewChangeAttempts),
+        new("prepares_ignored", PreparesIgnored),
         new("messages_delivered", MessagesDelivered),
         new("bytes_delivered", BytesDelivered),
         new("fragments_sequenced", FragmentsSequenced),

@@ -186,6 +186,16 @@ public sealed partial class MembershipEngine
             return true;
         }
 
+        if (StaysWithLowerMember(prepare, peer.Node, now, out NodeId lower))
+        {
+            // No answer: the proposer times out, leaves us out for a while and forms its view without us. Answering
+            // would let two coordinators that cannot hear each other take this node from one another in turn.
+            Counters.PreparesIgnored++;
+            Emit(outbox, LogLevel.Debug, $"ignoring proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
+                $"{lower}, a lower member of our view {_view!.Id} that we hear both ways now");
+            return true;
+        }
+
         if (_attempt is not null)
         {
             Emit(outbox, LogLevel.Info, $"abandoning proposal {_attempt.Proposal} for {prepare.Proposal} from lower node {peer.Node}");
@@ -195,6 +205,41 @@ public sealed partial class MembershipEngine
         Promise(prepare.Proposal, now);
         SendPrepareOk(peer.Node, _lastPromise, outbox);
         return true;
+    }
+
+    /// <summary>
+    /// True when the proposal leaves out a member of our installed view that is lower than the proposer, is operational
+    /// in that same view, hears us, and was heard within two heartbeats: that view is the one to keep, since the lowest
+    /// coordinator wins. This settles an asymmetric link (the proposer cannot hear that lower node, so it leaves it
+    /// out, while we hear both). A crashed member is not heard within two heartbeats by the time anyone proposes
+    /// without it, so failover is not delayed.
+    /// </summary>
+    private bool StaysWithLowerMember(Prepare prepare, NodeId proposer, Instant now, out NodeId lower)
+    {
+        lower = default;
+        if (_view is null || _state != NodeState.Operational)
+        {
+            return false;
+        }
+
+        foreach (var member in _view.Members)
+        {
+            var node = member.Node;
+            if (node == Self.Node || node >= proposer || Array.Exists(prepare.Members, m => m.Node == node) ||
+                !_peers.TryGetValue(node, out var p))
+            {
+                continue;
+            }
+
+            if (p.Incarnation == member.Incarnation && IsAlive(p, now) && now - p.LastHeard < _options.HeartbeatInterval * 2 &&
+                p.Hears(Self.Node) && p.View == _view.Id && p.State == NodeState.Operational)
+            {
+                lower = node;
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void SendPrepareOk(NodeId to, PrepareOk answer, Outbox outbox)
