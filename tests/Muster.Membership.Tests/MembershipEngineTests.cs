@@ -252,4 +252,29 @@ public class MembershipEngineTests
         Assert.True(changes.Count == 1, string.Join(" | ", changes) + " || " + string.Join(" | ", c[2].Logs.TakeLast(12)));
         Assert.Equal(MemberChangeReason.Failed, Assert.Single(changes[0].Left).Reason);
     }
+
+    [Fact]
+    public void AsymmetricLink_SettlesIntoViewsConnectedBothWays_AndStaysPut()
+    {
+        // Found on the namespace test bed: with 1 -> 2 dropped, node 3 (which hears both) was taken by 1 and by 2 in
+        // turn, every couple of seconds, for ever.
+        var c = new TestCluster(3);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        c.BlockOneWay(1, 2);
+        c.Run(TimeSpan.FromSeconds(10));
+        long before = c.Nodes.Values.Sum(n => n.ViewChanges.Count());
+        c.Run(TimeSpan.FromSeconds(30));
+        long after = c.Nodes.Values.Sum(n => n.ViewChanges.Count());
+        Assert.Equal(before, after);
+        var v1 = c[1].Engine.CurrentView!;
+        var v2 = c[2].Engine.CurrentView!;
+        var v3 = c[3].Engine.CurrentView!;
+        Assert.DoesNotContain(v1.Members, m => m.Node.Value == 2);
+        Assert.DoesNotContain(v2.Members, m => m.Node.Value == 1);
+        // The lowest coordinator keeps node 3.
+        Assert.Equal(v1.Id, v3.Id);
+        Assert.Contains(v1.Members, m => m.Node.Value == 3);
+        Assert.True(c[3].Engine.Counters.PreparesIgnored > 0, "node 3 never had to ignore node 2's proposal: the case was not exercised");
+    }
 }

@@ -12,6 +12,7 @@ internal sealed class TestCluster
 {
     private readonly Queue<(NodeId From, NodeId To, byte[] Data)> _inflight = new();
     private readonly HashSet<NodeId> _down = [];
+    private readonly HashSet<(NodeId From, NodeId To)> _blocked = [];
 
     public TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak = null, ulong incarnation = 1)
     {
@@ -54,6 +55,9 @@ internal sealed class TestCluster
     /// <summary>Stops delivering to and from a node (a crash, as far as the others can tell).</summary>
     public void Crash(uint id) => _down.Add(new NodeId(id));
 
+    /// <summary>Drops every packet from <paramref name="from"/> to <paramref name="to"/> (one direction only).</summary>
+    public void BlockOneWay(uint from, uint to) => _blocked.Add((new NodeId(from), new NodeId(to)));
+
     public void Collect(TestNode node)
     {
         foreach (var p in node.Outbox.Packets)
@@ -86,7 +90,7 @@ internal sealed class TestCluster
                 throw new InvalidOperationException("packets keep flowing: livelock");
             }
 
-            if (_down.Contains(p.From) || _down.Contains(p.To) || !Nodes.TryGetValue(p.To, out var to))
+            if (_down.Contains(p.From) || _down.Contains(p.To) || _blocked.Contains((p.From, p.To)) || !Nodes.TryGetValue(p.To, out var to))
             {
                 continue;
             }
