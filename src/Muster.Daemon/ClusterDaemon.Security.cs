@@ -18,6 +18,9 @@ internal sealed partial class ClusterDaemon
     private byte[] _sealBuffer = [];
     private readonly byte[] _openBuffer = new byte[UdpTransport.ReceiveBufferLength];
     private long _sealedWhileOff;
+    private byte[]? _sealedFrom;
+    private int _sealedFromLength;
+    private int _sealedLength;
 
     /// <summary>Asks the loop to read the key file again (SIGHUP): phase 1 of a key rotation.</summary>
     public void RequestKeyReload() => _queue.Enqueue(new DaemonInput(InputKind.ReloadKeys));
@@ -42,22 +45,36 @@ internal sealed partial class ClusterDaemon
     }
 
     /// <summary>Sends one packet of the engine's, sealed when encryption is on.</summary>
-    private void SendPacket(NodeId destination, ReadOnlySpan<byte> packet)
+    /// <remarks>
+    /// The sequencer hands the same buffer to the outbox once per member. It is sealed once and the sealed bytes go
+    /// to every member: each receiver keeps its own replay window per sender, so sharing a counter across receivers
+    /// is safe, and it saves an AES pass per extra member. Call <see cref="EndSealBatch"/> when the outbox is done.
+    /// </remarks>
+    private void SendPacket(NodeId destination, byte[] buffer, int packetLength)
     {
         if (_protector is null)
         {
-            _transport.Send(destination, packet);
+            _transport.Send(destination, buffer.AsSpan(0, packetLength));
             return;
         }
 
-        if (packet.Length + SecureEnvelope.Overhead > _sealBuffer.Length)
+        if (!ReferenceEquals(buffer, _sealedFrom) || packetLength != _sealedFromLength)
         {
-            _sealBuffer = new byte[packet.Length + SecureEnvelope.Overhead];
+            if (packetLength + SecureEnvelope.Overhead > _sealBuffer.Length)
+            {
+                _sealBuffer = new byte[packetLength + SecureEnvelope.Overhead];
+            }
+
+            _sealedLength = _protector.Seal(buffer.AsSpan(0, packetLength), _sealBuffer);
+            _sealedFrom = buffer;
+            _sealedFromLength = packetLength;
         }
 
-        int length = _protector.Seal(packet, _sealBuffer);
-        _transport.Send(destination, _sealBuffer.AsSpan(0, length));
+        _transport.Send(destination, _sealBuffer.AsSpan(0, _sealedLength));
     }
+
+    /// <summary>Forgets the last sealed buffer (the engine may reuse its buffers once an outbox is carried out).</summary>
+    private void EndSealBatch() => _sealedFrom = null;
 
     /// <summary>Hands a received datagram to the engine if it is authentic; otherwise drops, counts and logs it.</summary>
     private void ReceivePacket(ReceivedDatagram datagram, Instant now)

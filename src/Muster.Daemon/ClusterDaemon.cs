@@ -322,8 +322,10 @@ internal sealed partial class ClusterDaemon : IDisposable
 
             foreach (var packet in _outbox.Packets)
             {
-                SendPacket(packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
+                SendPacket(packet.Destination, packet.Buffer, packet.Length);
             }
+
+            EndSealBatch();
 
             // No copy: handling these events never writes to the outbox (the group layer's submits only queue
             // inside the engine), so the list is stable until the Clear below.
