@@ -254,6 +254,15 @@ public static class SeedGenerator
         yield return new MembersResponse(clusterView);
         yield return new GroupsResponse([new GroupSummary("locks", 2)]);
         yield return new GroupMembersResponse([p1, p2]);
+        // Added after the first corpus: kept after it, so the request ids (and bytes) of the older seeds stay the same.
+        yield return GetKeysRequest.Instance;
+        yield return new KeyOperationRequest(KeyOperation.Load);
+        yield return GetLinksRequest.Instance;
+        yield return new KeysResponse(true, [new KeyInfo(0xdeadbeef, KeyRole.Current, "/etc/muster/authkey")], "loaded");
+        yield return new LinksResponse("passive", 1372, [new PeerLinks(new NodeId(2), "beta",
+            [new LinkInfo(0, "10.0.0.1:5405", "10.0.0.2:5405", true, true, 1, 1500, TimeSpan.FromMilliseconds(0.2),
+                TimeSpan.FromSeconds(5), 1, 0, 50, 49),
+             new LinkInfo(1, "[fd00::1]:5405", "[fd00::2]:5405", false, false, 0, 9000, null, TimeSpan.FromSeconds(1), 2, 2, 50, 20)])]);
         yield return new MembershipChangedEvent(clusterView,
             [new MemberChange(new NodeId(2), 12, "beta", MembershipChange.Joined, string.Empty),
              new MemberChange(new NodeId(3), 13, "gamma", MembershipChange.Failed, "no heartbeat")]);

@@ -4,6 +4,7 @@ using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Wire;
 
 namespace Muster.Daemon;
 
@@ -41,12 +42,15 @@ internal sealed partial class ClusterDaemon
         _logger.Info(SecurityCategory, $"cluster traffic authenticated and encrypted with AES-256-GCM; sealing with {_keys.Current}");
     }
 
-    /// <summary>Sends one packet of the engine's, sealed when encryption is on.</summary>
-    private void SendPacket(NodeId destination, ReadOnlySpan<byte> packet)
+    /// <summary>Sends one packet of the engine's over the link the link monitor picks, sealed when encryption is on.</summary>
+    private void SendPacket(NodeId destination, ReadOnlySpan<byte> packet) => SendPacket(destination, SelectLink(destination), packet);
+
+    /// <summary>Sends one packet over link <paramref name="link"/>, sealed when encryption is on.</summary>
+    private void SendPacket(NodeId destination, int link, ReadOnlySpan<byte> packet)
     {
         if (_protector is null)
         {
-            _transport.Send(destination, packet);
+            _transport.Send(destination, link, packet);
             return;
         }
 
@@ -56,10 +60,13 @@ internal sealed partial class ClusterDaemon
         }
 
         int length = _protector.Seal(packet, _sealBuffer);
-        _transport.Send(destination, _sealBuffer.AsSpan(0, length));
+        _transport.Send(destination, link, _sealBuffer.AsSpan(0, length));
     }
 
-    /// <summary>Hands a received datagram to the engine if it is authentic; otherwise drops, counts and logs it.</summary>
+    /// <summary>
+    /// Hands a received datagram to the engine (or, for a link probe, to the link monitor) if it is authentic;
+    /// otherwise drops, counts and logs it.
+    /// </summary>
     private void ReceivePacket(ReceivedDatagram datagram, Instant now)
     {
         var bytes = datagram.Span;
@@ -74,18 +81,29 @@ internal sealed partial class ClusterDaemon
                 return;
             }
 
-            _engine.OnPacket(datagram.Source, bytes, now, _outbox);
+            Dispatch(datagram, bytes, now);
             return;
         }
 
         var result = _protector.Open(datagram.Source, bytes, _openBuffer, out int length, out uint fingerprint);
         if (result == OpenResult.Ok)
         {
-            _engine.OnPacket(datagram.Source, _openBuffer.AsSpan(0, length), now, _outbox);
+            Dispatch(datagram, _openBuffer.AsSpan(0, length), now);
             return;
         }
 
         LogDrop(now, datagram.Source, result.ToString(), DescribeDrop(result, datagram.Source, fingerprint));
+    }
+
+    private void Dispatch(in ReceivedDatagram datagram, ReadOnlySpan<byte> packet, Instant now)
+    {
+        if (LinkProbe.IsProbe(packet))
+        {
+            OnProbe(datagram.Source, datagram.Link, packet, now);
+            return;
+        }
+
+        _engine.OnPacket(datagram.Source, packet, now, _outbox);
     }
 
     private string DescribeDrop(OpenResult result, NodeId source, uint fingerprint) => result switch
