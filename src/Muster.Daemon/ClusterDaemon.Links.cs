@@ -87,6 +87,8 @@ internal sealed partial class ClusterDaemon
         ReportLinkChanges();
     }
 
+    // Every change is logged, like knet's link up/down lines: a down needs link_timeout of silence, so a flapping
+    // link logs at most two lines per link timeout, and the last line always matches the link's state.
     private void ReportLinkChanges()
     {
         foreach (LinkChange change in _links.Changes)
@@ -97,9 +99,10 @@ internal sealed partial class ClusterDaemon
             }
             else
             {
-                string next = _links.IsReachable(change.Peer)
-                    ? $"sending over link {_links.Select(change.Peer)}"
-                    : $"no link to it is up; still sending over link {_links.Select(change.Peer)}, the failure detector decides";
+                string next = !_links.IsReachable(change.Peer)
+                    ? $"no link to it is up; still sending over link {PeekPassiveLink(change.Peer)}, the failure detector decides"
+                    : _config.Links.Mode == LinkMode.Active ? "sending over its other up links"
+                    : $"sending over link {PeekPassiveLink(change.Peer)}";
                 _logger.Warn(LinkCategory, $"link {change.Link} to node {change.Peer} is down (no answer to probes); {next}");
             }
         }

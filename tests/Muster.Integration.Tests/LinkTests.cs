@@ -138,4 +138,48 @@ public class LinkTests
         Assert.All(after.Peers.Single().Links, l => Assert.Equal(0, l.DownTransitions));
         Assert.Equal(0, Counter(await sender.GetStatusAsync(ct), "udp_send_too_big"));
     }
+
+    [Fact]
+    public async Task ALinkThatNeverAnswers_IsDown_AndTrafficUsesTheOtherLinkDespiteItsLowerPriority()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = LocalCluster.Create(2, TimingOptions.Test, links: 2, linkOptions: new LinkOptions { Priorities = [1, 2] });
+        // Node 1 believes node 2's link-1 address has another port: its probes there go unanswered and node 2's
+        // datagrams on link 1 come from an address node 1 does not know, so link 1 is dead both ways.
+        string path = cluster.Nodes[0].ConfigPath;
+        string text = File.ReadAllText(path);
+        string broken = text.Replace("\"127.0.1.12\"", $"\"127.0.1.12:{cluster.Port + 1}\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, broken);
+        File.WriteAllText(path, broken);
+        foreach (var node in cluster.Nodes)
+        {
+            LocalCluster.Start(node);
+        }
+
+        await using var client = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
+        await using (var watch = new MembershipWatcher(client))
+        {
+            await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2), ct);
+        }
+
+        var deadline = DateTime.UtcNow + Cluster.Step;
+        LinksResponse links;
+        while (!((links = await client.GetLinksAsync(ct)).Peers.Single().Links[0].Up) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+
+        var peer = links.Peers.Single();
+        Assert.True(peer.Links[0].Up, Cluster.Logs(cluster));
+        Assert.True(peer.Links[0].InUse);
+        Assert.False(peer.Links[1].Up);
+        Assert.False(peer.Links[1].InUse);
+        Assert.Null(peer.Links[1].Rtt);
+        Assert.Equal(0, peer.Links[1].PongsReceived);
+        Assert.True(peer.Links[1].ProbesSent > 0);
+        Assert.Equal(2, peer.Links[1].Priority);
+        var status = await client.GetStatusAsync(ct);
+        Assert.True(Counter(status, "udp_unknown_source") > 0);
+        Assert.Equal(0, Counter(status, "link_down_transitions"));
+    }
 }
