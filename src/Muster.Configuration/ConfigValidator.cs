@@ -29,6 +29,7 @@ internal sealed class ConfigValidator
     public static readonly (int Min, int Max) IpcFrameRange = (8 * 1024, 64 * 1024 * 1024);
     public static readonly (int Min, int Max) PriorityRange = (0, 255);
     public static readonly (int Min, int Max) MtuRange = (576, 65535);
+    public static readonly TimeSpan MinProbeInterval = TimeSpan.FromMilliseconds(10);
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(1);
 
     private readonly ClusterConfig _config;
@@ -332,6 +333,13 @@ internal sealed class ConfigValidator
         if (links.ProbeInterval is { } probeSet)
         {
             CheckDuration("links.probe_interval", probeSet, "links");
+            if (probeSet < MinProbeInterval)
+            {
+                // Every probe is a sealed datagram per peer per link; faster probing costs CPU and bandwidth and
+                // cannot notice a failure sooner than the event loop's own scheduling allows.
+                throw Fail("links.probe_interval", $"{ValueSyntax.FormatDuration(probeSet)} is too short (expected at least "
+                    + $"{ValueSyntax.FormatDuration(MinProbeInterval)})");
+            }
         }
         if (links.LinkTimeout is { } timeoutSet)
         {

@@ -132,6 +132,11 @@ public class LinkConfigTests
         TestConfig.Fails(TwoLinks + "\n[links]\npriority = 3\n", "links.priority", 12);
 
     [Fact]
+    public void ProbeIntervalBelow10ms_IsAnError() =>
+        Assert.Contains("at least 10ms", TestConfig.Fails(TwoLinks + "\n[links]\nprobe_interval = \"2ms\"\n", "links.probe_interval", 12).Message,
+            StringComparison.Ordinal);
+
+    [Fact]
     public void LinkTimeoutBelowTwoProbes_IsAnError() =>
         TestConfig.Fails(TwoLinks + "\n[links]\nprobe_interval = \"100ms\"\nlink_timeout = \"150ms\"\n", "links.link_timeout", 13);
 
