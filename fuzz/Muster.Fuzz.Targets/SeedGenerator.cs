@@ -372,5 +372,12 @@ public static class SeedGenerator
         yield return new KeysResponse(true,
             [new KeyInfo(0x1234abcd, KeyRole.Current, "/etc/muster/authkey"), new KeyInfo(0x0badf00d, KeyRole.Previous, "/etc/muster/authkey")],
             "now sealing with key 1234abcd");
+
+        // Added with redundant links; last, for the same reason.
+        yield return GetLinksRequest.Instance;
+        yield return new LinksResponse("passive", 1372, [new PeerLinks(new NodeId(2), "beta",
+            [new LinkInfo(0, "10.0.0.1:5405", "10.0.0.2:5405", true, true, 1, 1500, TimeSpan.FromMilliseconds(0.2),
+                TimeSpan.FromSeconds(5), 1, 0, 50, 49),
+             new LinkInfo(1, "[fd00::1]:5405", "[fd00::2]:5405", false, false, 0, 9000, null, TimeSpan.FromSeconds(1), 2, 2, 50, 20)])]);
     }
 }

@@ -31,6 +31,29 @@ internal static class WireDecoders
         {
             DecodeBody(type, bytes);
         }
+
+        DecodeLinkProbe(bytes);
+    }
+
+    // The daemon reads link probes itself (they never reach the engine): a probe must read back as what it encodes to.
+    private static void DecodeLinkProbe(ReadOnlySpan<byte> bytes)
+    {
+        if (!LinkProbe.TryRead(bytes, out var probe, out string? error))
+        {
+            if (string.IsNullOrEmpty(error))
+            {
+                throw new FuzzCheckException("LinkProbe.TryRead failed without a reason");
+            }
+
+            return;
+        }
+
+        byte[] encoded = new byte[LinkProbe.Size];
+        probe.Write(encoded);
+        if (!LinkProbe.TryRead(encoded, out var again, out _) || again != probe)
+        {
+            throw new FuzzCheckException($"LinkProbe {probe} does not read back as itself");
+        }
     }
 
     private static void DecodeBody(PacketType type, ReadOnlySpan<byte> body)

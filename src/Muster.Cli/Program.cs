@@ -65,6 +65,7 @@ public static class Cli
             StatusCommand.Create(context),
             NodesCommand.Create(context),
             GroupsCommand.Create(context),
+            LinksCommand.Create(context),
             SendCommand.Create(context),
             ListenCommand.Create(context),
             LeaveCommand.Create(context),

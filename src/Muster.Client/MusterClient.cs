@@ -182,6 +182,14 @@ public sealed class MusterClient : IAsyncDisposable
     public Task<KeysResponse> GetKeysAsync(CancellationToken cancellationToken = default) =>
         RequestAsync<KeysResponse>(GetKeysRequest.Instance, cancellationToken);
 
+    /// <summary>
+    /// The state of every link from this node to every peer: up or down, round-trip time, time since the last change,
+    /// and counters (see docs/cli.md, <c>muster links</c>).
+    /// </summary>
+    /// <remarks>A link failover shows here (and in the <c>link_down_transitions</c> status counter) without any view change.</remarks>
+    public Task<LinksResponse> GetLinksAsync(CancellationToken cancellationToken = default) =>
+        RequestAsync<LinksResponse>(GetLinksRequest.Instance, cancellationToken);
+
     /// <summary>Runs one step of an online key rotation on this node (see docs/security.md).</summary>
     /// <param name="operation">
     /// <see cref="KeyOperation.Load"/> (read the key file again and accept a new key in it),

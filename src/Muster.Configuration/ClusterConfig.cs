@@ -46,6 +46,39 @@ public sealed record ClusterConfig
     /// <summary>Encryption and the key file (<c>[security]</c>).</summary>
     public SecurityOptions Security { get; init; } = new();
 
+    /// <summary>Redundant links, their MTUs and probing (<c>[links]</c>).</summary>
+    public LinkOptions Links { get; init; } = new();
+
+    /// <summary>The number of links: link <c>i</c> is the <c>i</c>-th address of every node.</summary>
+    /// <remarks>The validator makes every node list the same number of addresses when this is more than one.</remarks>
+    public int LinkCount => Nodes.Count == 0 ? 0 : Nodes.Max(n => n.Endpoints.Count);
+
+    /// <summary>
+    /// The UDP payload that fits link <paramref name="link"/>'s MTU: the MTU minus the IP and UDP headers (48 bytes
+    /// when any node's address on the link is IPv6, else 28), and never more than <c>limits.max_datagram_size</c>.
+    /// </summary>
+    public int LinkDatagramBudget(int link)
+    {
+        bool ipv6 = Nodes.Any(n => link < n.Endpoints.Count
+            && n.Endpoints[link].AddressFamily == AddressFamily.InterNetworkV6);
+        int budget = Links.MtuOf(link) - (ipv6 ? LinkOptions.Ipv6Overhead : LinkOptions.Ipv4Overhead);
+        return Math.Min(budget, Limits.MaxDatagramSize);
+    }
+
+    /// <summary>The largest datagram that fits every link, so any packet can fail over to any link.</summary>
+    public int DatagramBudget
+    {
+        get
+        {
+            int budget = Limits.MaxDatagramSize;
+            for (int link = 0; link < Math.Max(1, LinkCount); link++)
+            {
+                budget = Math.Min(budget, LinkDatagramBudget(link));
+            }
+            return budget;
+        }
+    }
+
     /// <summary>Logging (<c>[logging]</c>).</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -151,6 +184,7 @@ public sealed record ClusterConfig
         && Ipc == other.Ipc
         && System == other.System
         && Security == other.Security
+        && Links == other.Links
         && Logging == other.Logging;
 
     /// <inheritdoc/>

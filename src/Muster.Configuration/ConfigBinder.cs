@@ -23,6 +23,7 @@ internal sealed class ConfigBinder
             "ipc_client_queue", "ipc_client_high_water", "ipc_client_stall_timeout", "ipc_max_frame"]),
         ("ipc", ["socket", "socket_mode", "socket_group", "allowed_users", "allowed_groups"]),
         ("security", ["crypto", "key_file"]),
+        ("links", ["mode", "priority", "mtu", "probe_interval", "link_timeout"]),
         ("system", ["state_dir", "sched_rr", "lock_memory"]),
         ("logging", ["level", "file"]),
     ];
@@ -76,6 +77,7 @@ internal sealed class ConfigBinder
             Limits = Bind(() => BindLimits(Single("limits")), new LimitOptions()),
             Ipc = Bind(() => BindIpc(Single("ipc")), new IpcOptions()),
             Security = Bind(() => BindSecurity(Single("security")), new SecurityOptions()),
+            Links = Bind(() => BindLinks(Single("links")), new LinkOptions()),
             System = Bind(() => BindSystem(Single("system")), new SystemOptions()),
             Logging = Bind(() => BindLogging(Single("logging")), new LoggingOptions()),
             SourceName = _source,
@@ -298,6 +300,69 @@ internal sealed class ConfigBinder
         }
 
         return new SecurityOptions { Encrypt = encrypt, KeyFile = ReadString(table, "key_file") ?? d.KeyFile };
+    }
+
+    private LinkOptions BindLinks(TomlTable? table)
+    {
+        var d = new LinkOptions();
+        LinkMode mode = d.Mode;
+        if (TryGet(table, "mode", out TomlEntry entry, out string path))
+        {
+            string text = ExpectString(entry, path, "\"passive\" or \"active\"");
+            mode = text switch
+            {
+                "passive" => LinkMode.Passive,
+                "active" => LinkMode.Active,
+                _ => throw new ConfigException(_source, entry.Line, path,
+                    $"{ValueSyntax.Quote(text)} is not a link mode (expected \"passive\", the default, or \"active\")"),
+            };
+        }
+
+        return new LinkOptions
+        {
+            Mode = mode,
+            Priorities = ReadIntList(table, "priority", ConfigValidator.PriorityRange, "[2, 1]", allowScalar: false) ?? d.Priorities,
+            Mtu = ReadIntList(table, "mtu", ConfigValidator.MtuRange, "[9000, 1500]", allowScalar: true) ?? d.Mtu,
+            ProbeInterval = ReadDuration(table, "probe_interval"),
+            LinkTimeout = ReadDuration(table, "link_timeout"),
+        };
+    }
+
+    // An array of integers, one per link; with allowScalar, a single integer stands for a one-element list.
+    private List<int>? ReadIntList(TomlTable? table, string key, (int Min, int Max) range, string example, bool allowScalar)
+    {
+        if (!TryGet(table, key, out TomlEntry entry, out string path))
+        {
+            return null;
+        }
+        TomlValue v = entry.Value;
+        if (allowScalar && v.Kind == TomlValueKind.Integer)
+        {
+            return [(int)ExpectInteger(entry, path, range.Min, range.Max)];
+        }
+        if (v.Kind != TomlValueKind.Array || v.Items.Any(i => i.Kind != TomlValueKind.Integer))
+        {
+            string scalar = allowScalar ? " or one integer for every link" : "";
+            throw WrongType(entry, path, $"an array of integers, one per link, such as {example}{scalar}");
+        }
+        if (v.Items.Count is 0 or > ConfigValidator.MaxAddresses)
+        {
+            throw new ConfigException(_source, entry.Line, path,
+                string.Create(CultureInfo.InvariantCulture, $"{v.Items.Count} values listed (expected 1 to {ConfigValidator.MaxAddresses}, one per link)"));
+        }
+        var values = new List<int>(v.Items.Count);
+        for (int i = 0; i < v.Items.Count; i++)
+        {
+            TomlValue item = v.Items[i];
+            _lines[string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]")] = item.Line;
+            if (item.Integer < range.Min || item.Integer > range.Max)
+            {
+                throw new ConfigException(_source, item.Line, path, string.Create(CultureInfo.InvariantCulture,
+                    $"{item.Integer} (link {i}) is out of range (expected {range.Min}..{range.Max})"));
+            }
+            values.Add((int)item.Integer);
+        }
+        return values;
     }
 
     private SystemOptions BindSystem(TomlTable? table)

@@ -27,6 +27,9 @@ internal sealed class ConfigValidator
     public static readonly (int Min, int Max) IpcClientsRange = (1, 65536);
     public static readonly (int Min, int Max) IpcQueueRange = (1, 1024 * 1024);
     public static readonly (int Min, int Max) IpcFrameRange = (8 * 1024, 64 * 1024 * 1024);
+    public static readonly (int Min, int Max) PriorityRange = (0, 255);
+    public static readonly (int Min, int Max) MtuRange = (576, 65535);
+    public static readonly TimeSpan MinProbeInterval = TimeSpan.FromMilliseconds(10);
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(1);
 
     private readonly ClusterConfig _config;
@@ -55,6 +58,7 @@ internal sealed class ConfigValidator
         ValidateNodes();
         ValidateTiming();
         ValidateLimits();
+        ValidateLinks();
         ValidateIpc();
         ValidateSystemAndLogging();
     }
@@ -299,6 +303,99 @@ internal sealed class ConfigValidator
             throw FailRule("limits.ipc_max_frame", "limits.max_message_size",
                 $"limits.ipc_max_frame >= limits.max_message_size + {ValueSyntax.FormatSize(IpcFrameHeadroom)}",
                 S("limits.ipc_max_frame", l.IpcMaxFrame), S("limits.max_message_size", l.MaxMessageSize));
+        }
+    }
+
+    private void ValidateLinks()
+    {
+        LinkOptions links = _config.Links;
+        int count = _config.LinkCount;
+        if (count > 1)
+        {
+            // Link i is the i-th address of every node, so a node with fewer addresses would have no end on a link.
+            NodeConfig widest = _config.Nodes.First(n => n.Endpoints.Count == count);
+            for (int i = 0; i < _config.Nodes.Count; i++)
+            {
+                NodeConfig node = _config.Nodes[i];
+                if (node.Endpoints.Count != count)
+                {
+                    string key = string.Create(CultureInfo.InvariantCulture, $"node[{i}].addresses");
+                    throw new ConfigException(_source, LineOf(key, string.Create(CultureInfo.InvariantCulture, $"node[{i}]")), key,
+                        string.Create(CultureInfo.InvariantCulture,
+                            $"node {node} lists {node.Endpoints.Count} address(es) but node {widest} lists {count}: link i is the i-th address of every node, so every node must list one address per link (in the same network order)"));
+                }
+            }
+        }
+
+        int links1 = Math.Max(1, count);
+        CheckList("links.priority", links.Priorities, PriorityRange, links1, scalarAllowed: false);
+        CheckList("links.mtu", links.Mtu, MtuRange, links1, scalarAllowed: true);
+        if (links.ProbeInterval is { } probeSet)
+        {
+            CheckDuration("links.probe_interval", probeSet, "links");
+            if (probeSet < MinProbeInterval)
+            {
+                // Every probe is a sealed datagram per peer per link; faster probing costs CPU and bandwidth and
+                // cannot notice a failure sooner than the event loop's own scheduling allows.
+                throw Fail("links.probe_interval", $"{ValueSyntax.FormatDuration(probeSet)} is too short (expected at least "
+                    + $"{ValueSyntax.FormatDuration(MinProbeInterval)})");
+            }
+        }
+        if (links.LinkTimeout is { } timeoutSet)
+        {
+            CheckDuration("links.link_timeout", timeoutSet, "links");
+        }
+        if (count <= 1)
+        {
+            // With one link there is nothing to fail over to: the probes only measure the round-trip time.
+            return;
+        }
+
+        TimingOptions t = _config.Timing;
+        TimeSpan probe = links.EffectiveProbeInterval(t);
+        TimeSpan timeout = links.EffectiveLinkTimeout(t);
+        string probeText = Operand("links.probe_interval", ValueSyntax.FormatDuration(probe), "default: timing.heartbeat_interval");
+        string timeoutText = Operand("links.link_timeout", ValueSyntax.FormatDuration(timeout), "default");
+        if (timeout < 2 * probe)
+        {
+            // One lost probe must not take a link down.
+            throw FailRule("links.link_timeout", "links.probe_interval", "links.link_timeout >= 2 x links.probe_interval",
+                timeoutText, probeText);
+        }
+        if (timeout + probe >= t.FailureTimeout)
+        {
+            // A failed link is noticed at most one probe interval after link_timeout; that must come before the
+            // failure detector evicts a peer that another link still reaches.
+            string failure = Operand("timing.failure_timeout", ValueSyntax.FormatDuration(t.FailureTimeout), ProfileOrigin);
+            string key = IsSet("links.link_timeout") || !IsSet("links.probe_interval") ? "links.link_timeout" : "links.probe_interval";
+            throw new ConfigException(_source, LineOf(key, "timing.failure_timeout", "links", "timing"), key,
+                $"must satisfy links.link_timeout + links.probe_interval < timing.failure_timeout (a link must fail over before "
+                + $"the peer is declared failed), but {timeoutText}, {probeText} and {failure}");
+        }
+    }
+
+    private void CheckList(string key, IReadOnlyList<int> values, (int Min, int Max) range, int links, bool scalarAllowed)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+        if (values.Count != links && !(scalarAllowed && values.Count == 1))
+        {
+            string expected = scalarAllowed
+                ? string.Create(CultureInfo.InvariantCulture, $"one value for every link, or {links} values, one per link")
+                : string.Create(CultureInfo.InvariantCulture, $"{links} values, one per link");
+            throw Fail(key, string.Create(CultureInfo.InvariantCulture,
+                $"{values.Count} values listed, but the nodes have {links} link(s) (expected {expected})"));
+        }
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (values[i] < range.Min || values[i] > range.Max)
+            {
+                int line = LineOf(string.Create(CultureInfo.InvariantCulture, $"{key}[{i}]"), key, Section(key));
+                throw new ConfigException(_source, line, key, string.Create(CultureInfo.InvariantCulture,
+                    $"{values[i]} (link {i}) is out of range (expected {range.Min}..{range.Max})"));
+            }
         }
     }
 

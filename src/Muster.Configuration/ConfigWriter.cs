@@ -67,6 +67,16 @@ public static class ConfigWriter
         Line(w, "crypto", Str(config.Security.Encrypt ? "aes256gcm" : "none"));
         Line(w, "key_file", Str(config.Security.KeyFile));
 
+        LinkOptions links = config.Links;
+        w.Append("\n[links]\n");
+        Line(w, "mode", Str(links.Mode == LinkMode.Active ? "active" : "passive"));
+        Optional(w, "priority", links.Priorities.Count == 0 ? null : IntArray(links.Priorities), "every link 0: link 0 first");
+        Optional(w, "mtu", links.Mtu.Count == 0 ? null : IntArray(links.Mtu), "1500 on every link");
+        Optional(w, "probe_interval", links.ProbeInterval is { } probe ? Str(ValueSyntax.FormatDuration(probe)) : null,
+            $"timing.heartbeat_interval: {ValueSyntax.FormatDuration(links.EffectiveProbeInterval(timing))}");
+        Optional(w, "link_timeout", links.LinkTimeout is { } timeout ? Str(ValueSyntax.FormatDuration(timeout)) : null,
+            $"3 probe intervals, below the failure timeout: {ValueSyntax.FormatDuration(links.EffectiveLinkTimeout(timing))}");
+
         w.Append("\n[system]\n");
         Line(w, "state_dir", Str(config.System.StateDirectory));
         Line(w, "sched_rr", Bool(config.System.SchedRr));
@@ -98,6 +108,22 @@ public static class ConfigWriter
             Line(w, key, Str(ValueSyntax.FormatDuration(value)));
         }
     }
+
+    // A key left at its default is written as a comment that says what the default is.
+    private static void Optional(StringBuilder w, string key, string? value, string defaultText)
+    {
+        if (value is null)
+        {
+            w.Append("# ").Append(key).Append(" = (default: ").Append(defaultText).Append(")\n");
+        }
+        else
+        {
+            Line(w, key, value);
+        }
+    }
+
+    private static string IntArray(IEnumerable<int> values) =>
+        "[" + string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]";
 
     private static string Str(string value) => ValueSyntax.Quote(value);
 

@@ -69,6 +69,9 @@ internal sealed partial class ClusterDaemon
             case GetKeysRequest:
                 session.Reply(id, BuildKeys(string.Empty));
                 return true;
+            case GetLinksRequest:
+                session.Reply(id, BuildLinks(now));
+                return true;
             case KeyOperationRequest keyOperation:
                 HandleKeyRequest(session, id, keyOperation);
                 return true;
@@ -254,6 +257,7 @@ internal sealed partial class ClusterDaemon
         var counters = new List<KeyValuePair<string, long>>(_engine.Counters.Snapshot());
         counters.AddRange(_transport.Snapshot());
         counters.AddRange(SecurityCounters());
+        counters.AddRange(LinkCounters());
         counters.Add(new("schedule_misses", _stalls.Stalls));
         counters.Add(new("longest_stall_ms", (long)_stalls.LongestStall.TotalMilliseconds));
         counters.Add(new("input_queue_drops", _queue.DroppedPackets));

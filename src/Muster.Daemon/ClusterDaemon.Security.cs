@@ -4,6 +4,7 @@ using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Wire;
 
 namespace Muster.Daemon;
 
@@ -44,7 +45,7 @@ internal sealed partial class ClusterDaemon
         _logger.Info(SecurityCategory, $"cluster traffic authenticated and encrypted with AES-256-GCM; sealing with {_keys.Current}");
     }
 
-    /// <summary>Sends one packet of the engine's, sealed when encryption is on.</summary>
+    /// <summary>Sends one packet of the engine's over the link the link monitor picks, sealed when encryption is on.</summary>
     /// <remarks>
     /// The sequencer hands the same buffer to the outbox once per member. It is sealed once and the sealed bytes go
     /// to every member: each receiver keeps its own replay window per sender, so sharing a counter across receivers
@@ -52,9 +53,10 @@ internal sealed partial class ClusterDaemon
     /// </remarks>
     private void SendPacket(NodeId destination, byte[] buffer, int packetLength)
     {
+        int link = SelectLink(destination);
         if (_protector is null)
         {
-            _transport.Send(destination, buffer.AsSpan(0, packetLength));
+            _transport.Send(destination, link, buffer.AsSpan(0, packetLength));
             return;
         }
 
@@ -70,13 +72,36 @@ internal sealed partial class ClusterDaemon
             _sealedFromLength = packetLength;
         }
 
-        _transport.Send(destination, _sealBuffer.AsSpan(0, _sealedLength));
+        _transport.Send(destination, link, _sealBuffer.AsSpan(0, _sealedLength));
     }
 
     /// <summary>Forgets the last sealed buffer (the engine may reuse its buffers once an outbox is carried out).</summary>
     private void EndSealBatch() => _sealedFrom = null;
 
-    /// <summary>Hands a received datagram to the engine if it is authentic; otherwise drops, counts and logs it.</summary>
+    /// <summary>Sends one packet (a link probe) over link <paramref name="link"/>, sealed when encryption is on.</summary>
+    private void SendPacket(NodeId destination, int link, ReadOnlySpan<byte> packet)
+    {
+        if (_protector is null)
+        {
+            _transport.Send(destination, link, packet);
+            return;
+        }
+
+        if (packet.Length + SecureEnvelope.Overhead > _sealBuffer.Length)
+        {
+            _sealBuffer = new byte[packet.Length + SecureEnvelope.Overhead];
+        }
+
+        // The seal buffer is overwritten: the next engine packet must be sealed afresh.
+        _sealedFrom = null;
+        int length = _protector.Seal(packet, _sealBuffer);
+        _transport.Send(destination, link, _sealBuffer.AsSpan(0, length));
+    }
+
+    /// <summary>
+    /// Hands a received datagram to the engine (or, for a link probe, to the link monitor) if it is authentic;
+    /// otherwise drops, counts and logs it.
+    /// </summary>
     private void ReceivePacket(ReceivedDatagram datagram, Instant now)
     {
         var bytes = datagram.Span;
@@ -91,18 +116,29 @@ internal sealed partial class ClusterDaemon
                 return;
             }
 
-            _engine.OnPacket(datagram.Source, bytes, now, _outbox);
+            Dispatch(datagram, bytes, now);
             return;
         }
 
         var result = _protector.Open(datagram.Source, bytes, _openBuffer, out int length, out uint fingerprint);
         if (result == OpenResult.Ok)
         {
-            _engine.OnPacket(datagram.Source, _openBuffer.AsSpan(0, length), now, _outbox);
+            Dispatch(datagram, _openBuffer.AsSpan(0, length), now);
             return;
         }
 
         LogDrop(now, datagram.Source, result.ToString(), DescribeDrop(result, datagram.Source, fingerprint));
+    }
+
+    private void Dispatch(in ReceivedDatagram datagram, ReadOnlySpan<byte> packet, Instant now)
+    {
+        if (LinkProbe.IsProbe(packet))
+        {
+            OnProbe(datagram.Source, datagram.Link, packet, now);
+            return;
+        }
+
+        _engine.OnPacket(datagram.Source, packet, now, _outbox);
     }
 
     private string DescribeDrop(OpenResult result, NodeId source, uint fingerprint) => result switch

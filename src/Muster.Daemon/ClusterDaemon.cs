@@ -72,8 +72,9 @@ internal sealed partial class ClusterDaemon : IDisposable
         ConsensusTimeout = config.Timing.ConsensusTimeout,
         JoinTimeout = config.Timing.JoinTimeout,
         RetransmitInterval = config.Timing.RetransmitInterval,
-        // Sealing adds its envelope and tag to every packet, and the result must still fit the datagram limit.
-        MaxDatagramSize = config.Limits.MaxDatagramSize - ProtectionOverhead(config.Security.Encrypt),
+        // Sealing adds its envelope and tag to every packet, and the result must still fit the smallest link's
+        // datagram budget, so any packet (and any fragment of a large message) can fail over to any link.
+        MaxDatagramSize = config.DatagramBudget - ProtectionOverhead(config.Security.Encrypt),
         // Room for the group layer's header (operation, group name, pid) on top of the largest payload.
         MaxMessageSize = config.Limits.MaxMessageSize + 256,
         SendWindow = config.Limits.SendWindow,
@@ -97,9 +98,11 @@ internal sealed partial class ClusterDaemon : IDisposable
             Bind = _local.Endpoints,
             Peers = peers,
             MaxDatagramSize = _config.Limits.MaxDatagramSize,
+            DontFragment = true,
             ReceiveThreadStarted = _config.System.SchedRr ? () => RaisePriority("receive") : null,
         }, _logger);
 
+        StartLinks(MonotonicClock.Now());
         _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);
         try
         {
@@ -197,7 +200,7 @@ internal sealed partial class ClusterDaemon : IDisposable
         {
             now = MonotonicClock.Now();
             _stalls.Beat(now);
-            var deadline = _engine.NextDeadline;
+            var deadline = _engine.NextDeadline < _links.NextDeadline ? _engine.NextDeadline : _links.NextDeadline;
             var wait = deadline <= now ? TimeSpan.Zero : deadline - now;
             if (wait > _config.Timing.HeartbeatInterval)
             {
@@ -230,6 +233,11 @@ internal sealed partial class ClusterDaemon : IDisposable
             {
                 return;
             }
+        }
+
+        if (now >= _links.NextDeadline)
+        {
+            TickLinks(now);
         }
 
         if (now >= _engine.NextDeadline)

@@ -33,6 +33,8 @@ public enum MessageType : ushort
     GetKeys = 0x000C,
     /// <summary><see cref="KeyOperationRequest"/>.</summary>
     KeyOperation = 0x000D,
+    /// <summary><see cref="GetLinksRequest"/>.</summary>
+    GetLinks = 0x000E,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -50,6 +52,8 @@ public enum MessageType : ushort
     GroupMembersResult = 0x8007,
     /// <summary><see cref="KeysResponse"/>.</summary>
     KeysResult = 0x8008,
+    /// <summary><see cref="LinksResponse"/>.</summary>
+    LinksResult = 0x8009,
 
     /// <summary><see cref="MembershipChangedEvent"/>.</summary>
     MembershipChanged = 0xC001,

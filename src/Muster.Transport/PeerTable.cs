@@ -11,9 +11,9 @@ namespace Muster.Transport;
 internal sealed class PeerTable
 {
     private readonly Dictionary<EndpointKey, Source[]> _sources;
-    private readonly Dictionary<NodeId, SendTarget> _targets;
+    private readonly Dictionary<NodeId, SendTarget?[]> _targets;
 
-    private PeerTable(Dictionary<EndpointKey, Source[]> sources, Dictionary<NodeId, SendTarget> targets)
+    private PeerTable(Dictionary<EndpointKey, Source[]> sources, Dictionary<NodeId, SendTarget?[]> targets)
     {
         _sources = sources;
         _targets = targets;
@@ -26,7 +26,7 @@ internal sealed class PeerTable
         IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> peers, IReadOnlyList<Socket> sockets, Logger logger)
     {
         var sources = new Dictionary<EndpointKey, List<Source>>();
-        var targets = new Dictionary<NodeId, SendTarget>();
+        var targets = new Dictionary<NodeId, SendTarget?[]>();
         foreach ((NodeId node, IReadOnlyList<IPEndPoint> endpoints) in peers)
         {
             if (!node.IsValid)
@@ -53,18 +53,20 @@ internal sealed class PeerTable
                 list.Add(new Source(scope, node));
             }
 
-            if (endpoints.Count > 0)
+            var links = new SendTarget?[endpoints.Count];
+            for (int link = 0; link < endpoints.Count; link++)
             {
-                if (TryCreateTarget(node, endpoints[0], sockets, out SendTarget? target))
+                if (TryCreateTarget(node, link, endpoints[link], sockets, out SendTarget? target))
                 {
-                    targets.Add(node, target);
+                    links[link] = target;
                 }
                 else
                 {
                     logger.Warn("transport",
-                        $"node {node}: no bound socket can reach {endpoints[0]} (address family); datagrams to it are dropped");
+                        $"node {node} link {link}: no bound socket can reach {endpoints[link]} (address family); datagrams to it are dropped");
                 }
             }
+            targets.Add(node, links);
         }
 
         return new PeerTable(sources.ToDictionary(p => p.Key, p => p.Value.ToArray()), targets);
@@ -88,13 +90,20 @@ internal sealed class PeerTable
         return false;
     }
 
-    public bool TryGetTarget(NodeId node, [MaybeNullWhen(false)] out SendTarget target) => _targets.TryGetValue(node, out target);
-
-    // Picks the first socket of the destination's family, or else a dual-stack IPv6 socket for an IPv4 destination.
-    private static bool TryCreateTarget(
-        NodeId node, IPEndPoint destination, IReadOnlyList<Socket> sockets, [MaybeNullWhen(false)] out SendTarget target)
+    public bool TryGetTarget(NodeId node, int link, [MaybeNullWhen(false)] out SendTarget target)
     {
-        foreach (Socket socket in sockets)
+        target = _targets.TryGetValue(node, out SendTarget?[]? links) && (uint)link < (uint)links.Length ? links[link] : null;
+        return target is not null;
+    }
+
+    // Sends over link i from the local socket of link i (socket i), so the datagram leaves from this node's address on
+    // that network and arrives on the peer's socket of the same link; when that socket cannot reach the destination
+    // (another address family), the first socket of the destination's family, or else a dual-stack IPv6 socket.
+    private static bool TryCreateTarget(
+        NodeId node, int link, IPEndPoint destination, IReadOnlyList<Socket> sockets, [MaybeNullWhen(false)] out SendTarget target)
+    {
+        IEnumerable<Socket> preferred = link < sockets.Count ? [sockets[link], .. sockets] : sockets;
+        foreach (Socket socket in preferred)
         {
             if (socket.AddressFamily == destination.AddressFamily)
             {
@@ -105,7 +114,7 @@ internal sealed class PeerTable
                     // A link-local destination needs an interface; use the one the socket is bound to.
                     to = new IPEndPoint(new IPAddress(destination.Address.GetAddressBytes(), local.ScopeId), destination.Port);
                 }
-                target = new SendTarget(node, socket, to);
+                target = new SendTarget(node, link, socket, to);
                 return true;
             }
         }
@@ -114,7 +123,7 @@ internal sealed class PeerTable
             if (destination.AddressFamily == AddressFamily.InterNetwork
                 && socket is { AddressFamily: AddressFamily.InterNetworkV6, DualMode: true })
             {
-                target = new SendTarget(node, socket, new IPEndPoint(destination.Address.MapToIPv6(), destination.Port));
+                target = new SendTarget(node, link, socket, new IPEndPoint(destination.Address.MapToIPv6(), destination.Port));
                 return true;
             }
         }
@@ -125,12 +134,13 @@ internal sealed class PeerTable
     private readonly record struct Source(uint ScopeId, NodeId Node);
 }
 
-// One node's send address, serialised once so Send does not allocate.
-internal sealed class SendTarget(NodeId node, Socket socket, IPEndPoint endpoint)
+// One node's send address on one link, serialised once so Send does not allocate.
+internal sealed class SendTarget(NodeId node, int link, Socket socket, IPEndPoint endpoint)
 {
     public NodeId Node { get; } = node;
+    public int Link { get; } = link;
     public Socket Socket { get; } = socket;
     public IPEndPoint Endpoint { get; } = endpoint;
     public SocketAddress Address { get; } = endpoint.Serialize();
-    public string LogKey { get; } = $"send-error {node}";
+    public string LogKey { get; } = $"send-error {node}/{link}";
 }

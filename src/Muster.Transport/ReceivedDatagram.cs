@@ -22,18 +22,36 @@ public delegate void PacketHandler(ReceivedDatagram datagram);
 /// <remarks>A value type with no per-packet allocation; copies share the buffer, so only one copy may call <see cref="Return"/>.</remarks>
 public readonly struct ReceivedDatagram
 {
-    /// <summary>Wraps a rented buffer; <paramref name="length"/> bytes at its start are the datagram.</summary>
+    /// <summary>Wraps a rented buffer; <paramref name="length"/> bytes at its start are the datagram, received on link 0.</summary>
     public ReceivedDatagram(NodeId source, byte[] buffer, int length)
+        : this(source, 0, buffer, length)
     {
+    }
+
+    /// <summary>Wraps a rented buffer; <paramref name="length"/> bytes at its start are the datagram.</summary>
+    /// <param name="source">The configured node whose endpoint sent it.</param>
+    /// <param name="link">The index of the local socket that received it (see <see cref="Link"/>).</param>
+    /// <param name="buffer">The rented buffer.</param>
+    /// <param name="length">The datagram's length.</param>
+    public ReceivedDatagram(NodeId source, int link, byte[] buffer, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(link);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, buffer.Length);
         Source = source;
+        Link = link;
         Buffer = buffer;
         Length = length;
     }
 
     /// <summary>The configured node whose endpoint sent the datagram.</summary>
     public NodeId Source { get; }
+
+    /// <summary>
+    /// The index, in <see cref="UdpTransportOptions.Bind"/> order, of the local socket that received the datagram:
+    /// the link it arrived on, since the daemon binds its link <c>i</c> address as socket <c>i</c>.
+    /// </summary>
+    public int Link { get; }
 
     /// <summary>The rented buffer; may be longer than <see cref="Length"/>.</summary>
     public byte[] Buffer { get; }

@@ -61,6 +61,7 @@ public sealed class UdpTransport : IDisposable
     private long _unknownSource;
     private long _oversize;
     private long _sendErrors;
+    private long _sendTooBig;
     private long _receiveErrors;
     private long _handlerErrors;
 
@@ -134,6 +135,9 @@ public sealed class UdpTransport : IDisposable
     /// <summary>Sends that failed (network errors, or a destination with no usable endpoint).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
+    /// <summary>Sends refused with EMSGSIZE: larger than the path MTU with don't-fragment set (also in <see cref="SendErrors"/>).</summary>
+    public long SendTooBig => Interlocked.Read(ref _sendTooBig);
+
     /// <summary>Receive calls that failed with an error other than shutdown.</summary>
     public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
 
@@ -193,7 +197,20 @@ public sealed class UdpTransport : IDisposable
     public void SetPeers(IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> peers) =>
         Volatile.Write(ref _peers, PeerTable.Build(peers, _sockets, _logger));
 
-    /// <summary>Sends one datagram to <paramref name="destination"/>'s first configured endpoint.</summary>
+    /// <summary>Sends one datagram to <paramref name="destination"/>'s first configured endpoint (link 0).</summary>
+    /// <remarks>See <see cref="Send(NodeId, int, ReadOnlySpan{byte})"/>.</remarks>
+    /// <exception cref="ArgumentException">The datagram is too large (a caller bug).</exception>
+    /// <exception cref="ObjectDisposedException">The transport is disposed.</exception>
+    public void Send(NodeId destination, ReadOnlySpan<byte> datagram) => Send(destination, 0, datagram);
+
+    /// <summary>
+    /// The endpoint datagrams to <paramref name="node"/> over <paramref name="link"/> go to, or null when the node has
+    /// no usable endpoint on that link.
+    /// </summary>
+    public IPEndPoint? PeerEndpoint(NodeId node, int link) =>
+        Volatile.Read(ref _peers).TryGetTarget(node, link, out SendTarget? target) ? target.Endpoint : null;
+
+    /// <summary>Sends one datagram to <paramref name="destination"/>'s endpoint on link <paramref name="link"/>.</summary>
     /// <remarks>
     /// Synchronous (<c>sendto</c> on a blocking socket, which only waits when the socket's send buffer is full).
     /// Network errors and unknown destinations are counted in <see cref="SendErrors"/> and logged rate-limited,
@@ -203,7 +220,10 @@ public sealed class UdpTransport : IDisposable
     /// The datagram is larger than <see cref="UdpTransportOptions.MaxDatagramSize"/> (a caller bug).
     /// </exception>
     /// <exception cref="ObjectDisposedException">The transport is disposed.</exception>
-    public void Send(NodeId destination, ReadOnlySpan<byte> datagram)
+    /// <param name="destination">The peer.</param>
+    /// <param name="link">The link: the index into the peer's endpoints. It leaves from local socket <paramref name="link"/> when that one can reach it.</param>
+    /// <param name="datagram">The bytes.</param>
+    public void Send(NodeId destination, int link, ReadOnlySpan<byte> datagram)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (datagram.Length > _maxDatagramSize)
@@ -212,12 +232,13 @@ public sealed class UdpTransport : IDisposable
                 $"datagram of {datagram.Length} bytes is larger than the maximum of {_maxDatagramSize}", nameof(datagram));
         }
 
-        if (!Volatile.Read(ref _peers).TryGetTarget(destination, out SendTarget? target))
+        if (!Volatile.Read(ref _peers).TryGetTarget(destination, link, out SendTarget? target))
         {
             Interlocked.Increment(ref _sendErrors);
             if (ShouldLog(LogLevel.Warning, "send-unknown", out long suppressed))
             {
-                _logger.Warn(Category, $"datagram to node {destination} dropped: no endpoint configured for it{Suppressed(suppressed)}");
+                _logger.Warn(Category,
+                    $"datagram to node {destination} on link {link} dropped: no usable endpoint configured for it{Suppressed(suppressed)}");
             }
             return;
         }
@@ -239,13 +260,24 @@ public sealed class UdpTransport : IDisposable
             Interlocked.Increment(ref _packetsSent);
             Interlocked.Add(ref _bytesSent, sent);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+        {
+            Interlocked.Increment(ref _sendErrors);
+            Interlocked.Increment(ref _sendTooBig);
+            if (ShouldLog(LogLevel.Warning, target.LogKey, out long suppressed))
+            {
+                _logger.Warn(Category,
+                    $"send of {datagram.Length} bytes to node {target.Node} ({target.Endpoint}) on link {target.Link} refused: larger than "
+                    + $"the path MTU (don't-fragment is set); lower links.mtu for this link{Suppressed(suppressed)}");
+            }
+        }
         catch (SocketException e)
         {
             Interlocked.Increment(ref _sendErrors);
             if (ShouldLog(LogLevel.Warning, target.LogKey, out long suppressed))
             {
                 _logger.Warn(Category,
-                    $"send to node {target.Node} ({target.Endpoint}) failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
+                    $"send to node {target.Node} ({target.Endpoint}) on link {target.Link} failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
             }
         }
     }
@@ -262,6 +294,7 @@ public sealed class UdpTransport : IDisposable
         new("udp_send_errors", SendErrors),
         new("udp_receive_errors", ReceiveErrors),
         new("udp_handler_errors", HandlerErrors),
+        new("udp_send_too_big", SendTooBig),
     ];
 
     /// <summary>Closes the sockets and waits (up to 5 s each) for the receive threads to end.</summary>
@@ -309,6 +342,10 @@ public sealed class UdpTransport : IDisposable
             }
             SetBufferSize(socket, endpoint, SocketOptionName.ReceiveBuffer, SoRcvBufForce, options.ReceiveBufferSize, "SO_RCVBUF");
             SetBufferSize(socket, endpoint, SocketOptionName.SendBuffer, SoSndBufForce, options.SendBufferSize, "SO_SNDBUF");
+            if (options.DontFragment)
+            {
+                SetDontFragment(socket, endpoint);
+            }
             socket.Bind(endpoint);
             _logger.Info(Category, $"bound UDP {socket.LocalEndPoint}");
             return socket;
@@ -317,6 +354,37 @@ public sealed class UdpTransport : IDisposable
         {
             socket?.Dispose();
             throw new IOException($"cannot bind UDP socket to {endpoint}: {e.SocketErrorCode} ({e.Message})", e);
+        }
+    }
+
+    // Linux: IP_MTU_DISCOVER (IPPROTO_IP 0, option 10) / IPV6_MTU_DISCOVER (IPPROTO_IPV6 41, option 23) set to
+    // PMTUDISC_DO (2): the kernel sets DF, learns the path MTU from ICMP "fragmentation needed" and refuses larger
+    // sends with EMSGSIZE. Elsewhere IP may fragment, which still delivers.
+    private void SetDontFragment(Socket socket, IPEndPoint endpoint)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        const int PmtuDiscDo = 2;
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.SetRawSocketOption(41, 23, BitConverter.GetBytes(PmtuDiscDo));
+                if (socket.DualMode)
+                {
+                    socket.SetRawSocketOption(0, 10, BitConverter.GetBytes(PmtuDiscDo));
+                }
+            }
+            else
+            {
+                socket.SetRawSocketOption(0, 10, BitConverter.GetBytes(PmtuDiscDo));
+            }
+        }
+        catch (SocketException e)
+        {
+            _logger.Warn(Category, $"{endpoint}: cannot set don't-fragment (IP_MTU_DISCOVER): {e.SocketErrorCode}; IP may fragment large datagrams");
         }
     }
 
@@ -413,11 +481,11 @@ public sealed class UdpTransport : IDisposable
                 return;
             }
             consecutiveErrors = 0;
-            Deliver(from, buffer, length);
+            Deliver(receiver.Index, from, buffer, length);
         }
     }
 
-    private void Deliver(SocketAddress from, byte[] buffer, int length)
+    private void Deliver(int link, SocketAddress from, byte[] buffer, int length)
     {
         if (!Volatile.Read(ref _peers).TryFindSource(from, out NodeId source))
         {
@@ -447,7 +515,7 @@ public sealed class UdpTransport : IDisposable
         buffer.AsSpan(0, length).CopyTo(copy);
         try
         {
-            _handler!(new ReceivedDatagram(source, copy, length));
+            _handler!(new ReceivedDatagram(source, link, copy, length));
         }
         catch (Exception e)
         {

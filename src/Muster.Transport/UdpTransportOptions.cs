@@ -23,8 +23,9 @@ public sealed record UdpTransportOptions
     public required IReadOnlyList<IPEndPoint> Bind { get; init; }
 
     /// <summary>
-    /// The configured peers: each node's endpoints, in link order. Datagrams go to the first endpoint; datagrams
-    /// are accepted from any of them (address and port must both match). May be replaced with
+    /// The configured peers: each node's endpoints, in link order (endpoint <c>i</c> is the node's end of link
+    /// <c>i</c>). <see cref="UdpTransport.Send(NodeId, int, ReadOnlySpan{byte})"/> sends to the endpoint of the link it
+    /// is given; datagrams are accepted from any of them (address and port must both match). May be replaced with
     /// <see cref="UdpTransport.SetPeers"/>.
     /// </summary>
     public required IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> Peers { get; init; }
@@ -40,6 +41,13 @@ public sealed record UdpTransportOptions
 
     /// <summary>Shortest interval between two log lines about the same kind of dropped datagram or send error.</summary>
     public TimeSpan LogInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Set the don't-fragment bit on every datagram (Linux: IP_MTU_DISCOVER / IPV6_MTU_DISCOVER = PMTUDISC_DO), so a
+    /// datagram larger than the path MTU is refused with EMSGSIZE (counted in
+    /// <see cref="UdpTransport.SendTooBig"/>) instead of being fragmented by IP. Ignored where unsupported.
+    /// </summary>
+    public bool DontFragment { get; init; }
 
     /// <summary>Called first on every receive thread (the daemon raises their scheduling priority there).</summary>
     public Action? ReceiveThreadStarted { get; init; }

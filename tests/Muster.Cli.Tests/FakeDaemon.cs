@@ -106,6 +106,9 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
                     session.Reply(requestId, new StatusResponse(status.NodeId, status.NodeName, status.ClusterName, status.ViewId,
                         status.State, (ushort)status.ProtocolVersion, status.Members, status.Timeouts, status.Counters));
                     break;
+                case GetLinksRequest:
+                    session.Reply(requestId, LinksCommandTests.Sample);
+                    break;
                 case GetMembersRequest:
                     session.Reply(requestId, new MembersResponse(NoView ? new ClusterView(ViewId.None, []) : Samples.ClusterView()));
                     break;

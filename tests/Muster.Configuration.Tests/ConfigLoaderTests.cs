@@ -16,7 +16,7 @@ public class ConfigLoaderTests
         [[node]]
         id = 1
         name = "node1"
-        addresses = ["10.0.0.1", "10.0.1.1:5406"]   # two rings
+        addresses = ["10.0.0.1", "10.0.1.1:5406", "10.0.2.1"]   # three links
 
         [[node]]
         id = 4294967294
@@ -55,6 +55,13 @@ public class ConfigLoaderTests
         allowed_users = ["root", "1000"]
         allowed_groups = ["wheel"]
 
+        [links]
+        mode = "active"
+        priority = [3, 2, 1]
+        mtu = [9000, 1500, 1280]
+        probe_interval = "100ms"
+        link_timeout = "400ms"
+
         [system]
         state_dir = "/tmp/state"
         sched_rr = false
@@ -76,7 +83,12 @@ public class ConfigLoaderTests
         Assert.Null(c.SourcePath);
 
         Assert.Equal(2, c.Nodes.Count);
-        Assert.Equal(new NodeConfig(1, "node1", [IPEndPoint.Parse("10.0.0.1:5500"), IPEndPoint.Parse("10.0.1.1:5406")]), c.Nodes[0]);
+        Assert.Equal(new NodeConfig(1, "node1",
+            [IPEndPoint.Parse("10.0.0.1:5500"), IPEndPoint.Parse("10.0.1.1:5406"), IPEndPoint.Parse("10.0.2.1:5500")]), c.Nodes[0]);
+        Assert.Equal(LinkMode.Active, c.Links.Mode);
+        Assert.Equal([3, 2, 1], c.Links.Priorities);
+        Assert.Equal([9000, 1500, 1280], c.Links.Mtu);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), c.Links.LinkTimeout);
         NodeConfig n2 = c.Nodes[1];
         Assert.Equal(4294967294u, n2.Id);
         Assert.Equal("node2", n2.Name);

@@ -11,11 +11,11 @@ public class LocalNodeTests
         [[node]]
         id = 1
         name = "alpha"
-        addresses = ["10.0.0.1", "192.168.5.1"]
+        addresses = ["10.0.0.1", "192.168.5.1", "fe80::1%1"]
         [[node]]
         id = 2
         name = "beta"
-        addresses = ["10.0.0.2", "127.0.0.1:6002"]
+        addresses = ["10.0.0.2", "127.0.0.1:6002", "fe80::2%1"]
         [[node]]
         id = 3
         name = "gamma"
@@ -93,7 +93,7 @@ public class LocalNodeTests
     {
         ConfigException ex = Assert.Throws<ConfigException>(() => s_config.FindLocalNode(null, Local("172.16.0.9")));
         Assert.Contains("no node has an address of this machine", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("1 \"alpha\" (10.0.0.1, 192.168.5.1)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("1 \"alpha\" (10.0.0.1, 192.168.5.1, fe80::1%1)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("local addresses: 172.16.0.9", ex.Message, StringComparison.Ordinal);
     }
 

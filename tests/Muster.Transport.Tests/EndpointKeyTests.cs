@@ -71,11 +71,11 @@ public class EndpointKeyTests
         // No IPv4 socket and the IPv6 socket is not dual-stack: the node cannot be reached and is left out.
         socket.DualMode = false;
         PeerTable table = PeerTable.Build(peers, [socket], Logger.Null);
-        Assert.False(table.TryGetTarget(new NodeId(1), out _));
+        Assert.False(table.TryGetTarget(new NodeId(1), 0, out _));
 
         socket.DualMode = true;
         table = PeerTable.Build(peers, [socket], Logger.Null);
-        Assert.True(table.TryGetTarget(new NodeId(1), out SendTarget? target));
+        Assert.True(table.TryGetTarget(new NodeId(1), 0, out SendTarget? target));
         Assert.Equal(IPAddress.Parse("::ffff:10.0.0.1"), target.Endpoint.Address);
     }
 

@@ -322,9 +322,41 @@ public sealed class UdpTransportTests : IDisposable
 
         Assert.Equal(
             ["udp_packets_sent", "udp_bytes_sent", "udp_packets_received", "udp_bytes_received", "udp_unknown_source",
-             "udp_oversize_dropped", "udp_send_errors", "udp_receive_errors", "udp_handler_errors"],
+             "udp_oversize_dropped", "udp_send_errors", "udp_receive_errors", "udp_handler_errors",
+             "udp_send_too_big"],
             snapshot.Select(p => p.Key));
         Assert.Equal(1, snapshot[0].Value);
+    }
+
+    [Fact]
+    public async Task Send_OnEachLink_LeavesFromThatLinksSocket_AndArrivesWithThatLinkIndex()
+    {
+        IPEndPoint[] Two() => [new(IPAddress.Loopback, 0), new(IPAddress.Parse("127.0.0.2"), 0)];
+        UdpTransport a = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, Logger.Null));
+        UdpTransport b = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, Logger.Null));
+        a.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node2] = [.. b.LocalEndpoints] });
+        b.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node1] = [.. a.LocalEndpoints] });
+        var received = System.Threading.Channels.Channel.CreateUnbounded<(NodeId Source, int Link, byte Tag)>();
+        b.Start(d =>
+        {
+            received.Writer.TryWrite((d.Source, d.Link, d.Span[0]));
+            d.Return();
+        });
+        a.Start(_ => { });
+
+        a.Send(s_node2, 1, [11]);
+        a.Send(s_node2, 0, [10]);
+        var got = new[]
+        {
+            await received.Reader.ReadAsync(TestSupport.Token).AsTask().WaitAsync(TestSupport.Deadline, TestSupport.Token),
+            await received.Reader.ReadAsync(TestSupport.Token).AsTask().WaitAsync(TestSupport.Deadline, TestSupport.Token),
+        };
+        Assert.Equal([(s_node1, 0, (byte)10), (s_node1, 1, (byte)11)], got.OrderBy(g => g.Link));
+        Assert.Equal(b.LocalEndpoints[1], a.PeerEndpoint(s_node2, 1));
+        Assert.Null(a.PeerEndpoint(s_node2, 2));
+
+        a.Send(s_node2, 2, [12]);
+        Assert.Equal(1, a.SendErrors);
     }
 
     [Fact]

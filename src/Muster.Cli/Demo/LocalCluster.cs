@@ -47,14 +47,21 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <param name="timing">The timing profile.</param>
     /// <param name="keepDirectory">Leave the folder behind at dispose (for inspection).</param>
     /// <param name="encrypt">False writes <c>crypto = "none"</c> (tests of the unencrypted mode).</param>
-    public static LocalCluster Create(int count, TimingOptions timing, bool keepDirectory = false, bool encrypt = true)
+    /// <param name="links">
+    /// Links per node, 1 to 8: link <c>l</c> of node <c>i</c> is 127.0.<c>l</c>.(10 + <c>i</c>) (127.0.0.11, 127.0.1.11, ...).
+    /// </param>
+    /// <param name="linkOptions">The <c>[links]</c> table; null for the defaults.</param>
+    public static LocalCluster Create(int count, TimingOptions timing, bool keepDirectory = false, bool encrypt = true, int links = 1,
+        LinkOptions? linkOptions = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 9);
+        ArgumentOutOfRangeException.ThrowIfLessThan(links, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(links, 8);
         string dir = System.IO.Directory.CreateTempSubdirectory("muster-demo-").FullName;
-        int port = FreePort(count);
+        int port = FreePort(count, links);
         var nodeConfigs = Enumerable.Range(1, count).Select(i => new NodeConfig(
-            (uint)i, $"node{i}", [new IPEndPoint(AddressOf(i), port)])).ToList();
+            (uint)i, $"node{i}", [.. Enumerable.Range(0, links).Select(l => new IPEndPoint(AddressOf(i, l), port))])).ToList();
         var nodes = new List<LocalNode>();
         // One key for the cluster, copied to each node's key file: traffic is encrypted, as by default.
         string key = Path.Combine(dir, "cluster.key");
@@ -83,6 +90,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 System = new SystemOptions { StateDirectory = Path.Combine(dir, $"state{i}"), SchedRr = false, LockMemory = false },
                 Logging = new LoggingOptions { File = node.LogPath },
                 Security = new SecurityOptions { KeyFile = node.KeyPath, Encrypt = encrypt },
+                Links = linkOptions ?? new LinkOptions(),
             };
             File.WriteAllText(node.ConfigPath, ConfigWriter.Write(config));
             nodes.Add(node);
@@ -91,10 +99,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         return new LocalCluster(dir, port, nodes, keepDirectory);
     }
 
-    private static IPAddress AddressOf(int i) => new([127, 0, 0, (byte)(10 + i)]);
+    private static IPAddress AddressOf(int i, int link = 0) => new([127, 0, (byte)link, (byte)(10 + i)]);
 
     /// <summary>A UDP port free on every node address (a few tries from a random start).</summary>
-    private static int FreePort(int count)
+    private static int FreePort(int count, int links)
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
@@ -104,9 +112,12 @@ internal sealed class LocalCluster : IAsyncDisposable
             {
                 for (int i = 1; i <= count; i++)
                 {
-                    var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    sockets.Add(s);
-                    s.Bind(new IPEndPoint(AddressOf(i), port));
+                    for (int l = 0; l < links; l++)
+                    {
+                        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                        sockets.Add(s);
+                        s.Bind(new IPEndPoint(AddressOf(i, l), port));
+                    }
                 }
 
                 return port;

@@ -1,0 +1,185 @@
+using Muster.Cli.Demo;
+using Muster.Client;
+using Muster.Configuration;
+using Muster.Ipc.Contracts;
+
+namespace Muster.Integration.Tests;
+
+// Two links per node on loopback (127.0.0.1x and 127.0.1.1x). Cutting a link needs a network namespace (the
+// namespace test bed); here the links are all healthy, so these tests check that both are probed and reported, and
+// that traffic spread over both keeps working. A failover test observes the same GetLinksAsync fields and counters.
+[Collection(DaemonCollection.Name)]
+public class LinkTests
+{
+    private static long Counter(DaemonStatus status, string name) => status.Counters.Single(c => c.Key == name).Value;
+
+    private static async Task<LinksResponse> WaitForAllLinksUpAsync(MusterClient client, LocalCluster cluster, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Cluster.Step;
+        while (true)
+        {
+            var links = await client.GetLinksAsync(ct);
+            if (links.Peers.All(p => p.Links.All(l => l.Up && l.Rtt is not null)))
+            {
+                return links;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not every link came up within {Cluster.Step.TotalSeconds:F0} s: " +
+                    string.Join("; ", links.Peers.SelectMany(p => p.Links.Select(l => $"{p.Node}/{l.Index} up={l.Up}"))) +
+                    Environment.NewLine + Cluster.Logs(cluster));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+    }
+
+    [Fact]
+    public async Task TwoLinks_BothUpWithRttsForEveryPeer_PassiveUsesLinkZero_NoLinkWentDown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = LocalCluster.Create(3, TimingOptions.Test, links: 2);
+        foreach (var node in cluster.Nodes)
+        {
+            LocalCluster.Start(node);
+        }
+
+        await using var client = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
+        await using (var watch = new MembershipWatcher(client))
+        {
+            await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2, 3), ct);
+        }
+
+        var links = await WaitForAllLinksUpAsync(client, cluster, ct);
+        Assert.Equal("passive", links.Mode);
+        Assert.Equal([2u, 3u], links.Peers.Select(p => p.Node.Value));
+        foreach (var peer in links.Peers)
+        {
+            Assert.Equal([0, 1], peer.Links.Select(l => l.Index));
+            Assert.Equal($"127.0.0.11:{cluster.Port}", peer.Links[0].LocalEndpoint);
+            Assert.Equal($"127.0.1.11:{cluster.Port}", peer.Links[1].LocalEndpoint);
+            Assert.Equal($"127.0.1.{10 + peer.Node.Value}:{cluster.Port}", peer.Links[1].RemoteEndpoint);
+            Assert.All(peer.Links, l => Assert.True(l.PongsReceived > 0 && l.ProbesSent >= l.PongsReceived));
+            // Equal priorities: the lower index carries the traffic.
+            Assert.Equal([true, false], peer.Links.Select(l => l.InUse));
+            Assert.All(peer.Links, l => Assert.Equal(0, l.DownTransitions));
+        }
+
+        var status = await client.GetStatusAsync(ct);
+        Assert.Equal(4, Counter(status, "link_up_transitions"));
+        Assert.Equal(0, Counter(status, "link_down_transitions"));
+        Assert.Equal(0, Counter(status, "link_probes_malformed"));
+    }
+
+    [Fact]
+    public async Task ActiveMode_LargeMessagesFragmentedOverBothLinks_AreDelivered()
+    {
+        const int Size = 300 * 1024;
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = LocalCluster.Create(2, TimingOptions.Test, links: 2,
+            linkOptions: new LinkOptions { Mode = LinkMode.Active, Mtu = [1500, 1280] });
+        foreach (var node in cluster.Nodes)
+        {
+            LocalCluster.Start(node);
+        }
+
+        await using var sender = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
+        await using var receiver = await LocalCluster.ConnectAsync(cluster.Nodes[1], Cluster.Step, ct);
+        await using (var watch = new MembershipWatcher(sender))
+        {
+            await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2), ct);
+        }
+
+        var links = await WaitForAllLinksUpAsync(sender, cluster, ct);
+        Assert.Equal("active", links.Mode);
+        // The smaller link's budget: 1280 - 28 bytes of IPv4 and UDP headers.
+        Assert.Equal(1252, links.DatagramSize);
+        Assert.All(links.Peers.Single().Links, l => Assert.True(l.InUse));
+
+        await using var rxGroup = await receiver.Groups.JoinAsync("big", ct);
+        await using var txGroup = await sender.Groups.JoinAsync("big", ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Cluster.Step);
+        var payloads = Enumerable.Range(0, 4).Select(i =>
+        {
+            var bytes = new byte[Size];
+            new Random(i).NextBytes(bytes);
+            return bytes;
+        }).ToList();
+
+        async Task<List<byte[]>> ReadAsync()
+        {
+            var seen = new List<byte[]>();
+            await foreach (var ev in rxGroup.ReadEventsAsync(deadline.Token))
+            {
+                if (ev is GroupMessage m && m.Payload.Length == Size)
+                {
+                    seen.Add(m.Payload.ToArray());
+                    if (seen.Count == payloads.Count)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return seen;
+        }
+
+        var received = ReadAsync();
+        foreach (var payload in payloads)
+        {
+            await txGroup.SendAsync(payload, deadline.Token);
+        }
+
+        Assert.Equal(payloads, await received);
+        var after = await sender.GetLinksAsync(ct);
+        // Round-robin: both links carried traffic and neither went down.
+        Assert.All(after.Peers.Single().Links, l => Assert.Equal(0, l.DownTransitions));
+        Assert.Equal(0, Counter(await sender.GetStatusAsync(ct), "udp_send_too_big"));
+    }
+
+    [Fact]
+    public async Task ALinkThatNeverAnswers_IsDown_AndTrafficUsesTheOtherLinkDespiteItsLowerPriority()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = LocalCluster.Create(2, TimingOptions.Test, links: 2, linkOptions: new LinkOptions { Priorities = [1, 2] });
+        // Node 1 believes node 2's link-1 address has another port: its probes there go unanswered and node 2's
+        // datagrams on link 1 come from an address node 1 does not know, so link 1 is dead both ways.
+        string path = cluster.Nodes[0].ConfigPath;
+        string text = File.ReadAllText(path);
+        string broken = text.Replace("\"127.0.1.12\"", $"\"127.0.1.12:{cluster.Port + 1}\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, broken);
+        File.WriteAllText(path, broken);
+        foreach (var node in cluster.Nodes)
+        {
+            LocalCluster.Start(node);
+        }
+
+        await using var client = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
+        await using (var watch = new MembershipWatcher(client))
+        {
+            await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2), ct);
+        }
+
+        var deadline = DateTime.UtcNow + Cluster.Step;
+        LinksResponse links;
+        while (!((links = await client.GetLinksAsync(ct)).Peers.Single().Links[0].Up) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+
+        var peer = links.Peers.Single();
+        Assert.True(peer.Links[0].Up, Cluster.Logs(cluster));
+        Assert.True(peer.Links[0].InUse);
+        Assert.False(peer.Links[1].Up);
+        Assert.False(peer.Links[1].InUse);
+        Assert.Null(peer.Links[1].Rtt);
+        Assert.Equal(0, peer.Links[1].PongsReceived);
+        Assert.True(peer.Links[1].ProbesSent > 0);
+        Assert.Equal(2, peer.Links[1].Priority);
+        var status = await client.GetStatusAsync(ct);
+        Assert.True(Counter(status, "udp_unknown_source") > 0);
+        Assert.Equal(0, Counter(status, "link_down_transitions"));
+    }
+}
