@@ -182,4 +182,107 @@ public class LinkTests
         Assert.True(Counter(status, "udp_unknown_source") > 0);
         Assert.Equal(0, Counter(status, "link_down_transitions"));
     }
+
+    [Fact]
+    public async Task Ipv4AndIpv6Links_BothProbedAndUp_ActiveModeDeliversOverBoth()
+    {
+        // Link 0 on IPv4 (127.0.0.1x), link 1 on IPv6 loopback: [::1] with a port per node.
+        var ct = TestContext.Current.CancellationToken;
+        int basePort = FreeIpv6Ports(2);
+        await using var cluster = LocalCluster.Create(2, TimingOptions.Test, links: 2, linkOptions: new LinkOptions { Mode = LinkMode.Active });
+        foreach (var node in cluster.Nodes)
+        {
+            string text = File.ReadAllText(node.ConfigPath);
+            text = System.Text.RegularExpressions.Regex.Replace(text, @"""127\.0\.1\.1(\d)(:\d+)?""",
+                m => $"\"[::1]:{basePort + int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)}\"");
+            File.WriteAllText(node.ConfigPath, text);
+            LocalCluster.Start(node);
+        }
+
+        await using var sender = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
+        await using var receiver = await LocalCluster.ConnectAsync(cluster.Nodes[1], Cluster.Step, ct);
+        await using (var watch = new MembershipWatcher(sender))
+        {
+            await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2), ct);
+        }
+
+        var links = await WaitForAllLinksUpAsync(sender, cluster, ct);
+        var peer = links.Peers.Single();
+        Assert.Equal($"[::1]:{basePort + 1}", peer.Links[1].LocalEndpoint);
+        Assert.Equal($"[::1]:{basePort + 2}", peer.Links[1].RemoteEndpoint);
+        Assert.True(peer.Links[1].PongsReceived > 0, "no probe was answered over IPv6");
+
+        await using var rxGroup = await receiver.Groups.JoinAsync("v6", ct);
+        await using var txGroup = await sender.Groups.JoinAsync("v6", ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Cluster.Step);
+        const int Count = 200;
+        async Task<int> ReadAsync()
+        {
+            int next = 0;
+            await foreach (var ev in rxGroup.ReadEventsAsync(deadline.Token))
+            {
+                if (ev is GroupMessage m)
+                {
+                    Assert.Equal(next, BitConverter.ToInt32(m.Payload.Span));
+                    if (++next == Count)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return next;
+        }
+
+        var received = ReadAsync();
+        for (int i = 0; i < Count; i++)
+        {
+            await txGroup.SendAsync(BitConverter.GetBytes(i), deadline.Token);
+        }
+
+        Assert.Equal(Count, await received);
+        var after = (await sender.GetLinksAsync(ct)).Peers.Single();
+        Assert.All(after.Links, l => Assert.Equal(0, l.DownTransitions));
+    }
+
+    // Two consecutive free UDP ports on [::1] after the returned base (base+1, base+2); skips if IPv6 is unavailable.
+    private static int FreeIpv6Ports(int count)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int basePort = 30_000 + ((Environment.ProcessId * 131 + attempt * 977 + Environment.TickCount) & 0x7FFF_FFFF) % 30_000;
+            var sockets = new List<System.Net.Sockets.Socket>();
+            try
+            {
+                for (int i = 1; i <= count; i++)
+                {
+                    var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6,
+                        System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+                    sockets.Add(s);
+                    s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, basePort + i));
+                }
+
+                return basePort;
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
+                                                                  or System.Net.Sockets.SocketError.AddressFamilyNotSupported)
+            {
+                Assert.Skip($"IPv6 loopback is not available here: {e.Message}");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Port taken: try another.
+            }
+            finally
+            {
+                foreach (var s in sockets)
+                {
+                    s.Dispose();
+                }
+            }
+        }
+
+        throw new InvalidOperationException("no free UDP ports on [::1]");
+    }
 }
