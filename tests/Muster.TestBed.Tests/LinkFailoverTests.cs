@@ -60,4 +60,45 @@ public class LinkFailoverTests
         await WaitForLinksAsync(l => LinkTo(l, 3, 0).Up && LinkTo(l, 3, 0).InUse, "node 3's link 0 back and preferred again");
         Assert.Equal(changesBefore, board.Changes);
     }
+
+    /// <summary>
+    /// The second link on IPv6 link-local addresses with an interface scope (fe80::…%eth1): it is probed and comes up,
+    /// and when node 3's IPv4 link is pulled its traffic fails over to the link-local one without a view change.
+    /// </summary>
+    [Fact]
+    public async Task LinkLocalIpv6SecondLink_ComesUp_AndCarriesTheFailover()
+    {
+        Bed.RequireOrSkip();
+        using var cluster = NetnsCluster.Create(new TestBedOptions { Nodes = 3, Networks = 2 });
+        cluster.UseLinkLocalSecondNetwork();
+        cluster.StartAll();
+        await using var board = await ViewBoard.StartAsync(cluster, Bed.Step, Bed.Token);
+        await board.WaitForViewAsync([1, 2, 3], Bed.Step, Bed.Token);
+        await using var client = await cluster.ConnectAsync(1, Bed.Step, Bed.Token);
+
+        var deadline = DateTime.UtcNow + Bed.Step;
+        LinksResponse links;
+        while (!(links = await client.GetLinksAsync(Bed.Token)).Peers.All(p => p.Links.Count == 2 && p.Links.All(l => l.Up)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the link-local links never came up");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Bed.Token);
+        }
+
+        Assert.All(links.Peers, p => Assert.StartsWith("[fe80::", p.Links[1].RemoteEndpoint, StringComparison.Ordinal));
+        var changesBefore = board.Changes;
+        cluster.Link(3, network: 1).Down();
+        deadline = DateTime.UtcNow + Bed.Step;
+        while (!((links = await client.GetLinksAsync(Bed.Token)) is var l && !LinkTo(l, 3, 0).Up && LinkTo(l, 3, 1).InUse))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node 3's traffic never moved to the link-local link");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Bed.Token);
+        }
+
+        // Ordered traffic to node 3 now crosses the link-local link only.
+        await using var traffic = await GroupTraffic.JoinAsync(cluster, "linklocal", [1, 2, 3], Bed.Step, Bed.Token);
+        await traffic.SendAsync(200, TimeSpan.FromSeconds(3), Bed.Token);
+        await traffic.WaitForDeliveryAsync(Bed.Step, Bed.Token);
+        Assert.Empty(traffic.Check());
+        Assert.Equal(changesBefore, board.Changes);
+    }
 }
