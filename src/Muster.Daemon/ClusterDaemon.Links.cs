@@ -100,9 +100,9 @@ internal sealed partial class ClusterDaemon
             else
             {
                 string next = !_links.IsReachable(change.Peer)
-                    ? $"no link to it is up; still sending over link {PeekPassiveLink(change.Peer)}, the failure detector decides"
+                    ? $"no link to it is up; still sending over link {_links.PreferredLink(change.Peer)}, the failure detector decides"
                     : _config.Links.Mode == LinkMode.Active ? "sending over its other up links"
-                    : $"sending over link {PeekPassiveLink(change.Peer)}";
+                    : $"sending over link {_links.PreferredLink(change.Peer)}";
                 _logger.Warn(LinkCategory, $"link {change.Link} to node {change.Peer} is down (no answer to probes); {next}");
             }
         }
@@ -125,7 +125,7 @@ internal sealed partial class ClusterDaemon
         {
             // Passive: the one link in use; active: every up link (or the fallback when none is).
             bool reachable = _links.IsReachable(peer);
-            int preferred = _config.Links.Mode == LinkMode.Active && reachable ? -1 : PeekPassiveLink(peer);
+            int preferred = _config.Links.Mode == LinkMode.Active && reachable ? -1 : _links.PreferredLink(peer);
             var links = new List<LinkInfo>(_links.LinkCount);
             for (int link = 0; link < _links.LinkCount; link++)
             {
@@ -141,35 +141,6 @@ internal sealed partial class ClusterDaemon
         }
 
         return new LinksResponse(_config.Links.Mode == LinkMode.Active ? "active" : "passive", _config.DatagramBudget, peers);
-    }
-
-    // The passive choice without moving an active rotation: the up link of highest priority, else the fallback.
-    private int PeekPassiveLink(NodeId peer)
-    {
-        int best = -1;
-        for (int link = 0; link < _links.LinkCount; link++)
-        {
-            if (_links.GetState(peer, link).Up && (best < 0 || _links.PriorityOf(link) > _links.PriorityOf(best)))
-            {
-                best = link;
-            }
-        }
-
-        if (best >= 0)
-        {
-            return best;
-        }
-
-        int fallback = 0;
-        for (int link = 1; link < _links.LinkCount; link++)
-        {
-            if (_links.PriorityOf(link) > _links.PriorityOf(fallback))
-            {
-                fallback = link;
-            }
-        }
-
-        return fallback;
     }
 
     private static string FormatLinkEndpoint(IReadOnlyList<IPEndPoint> endpoints, int link) =>

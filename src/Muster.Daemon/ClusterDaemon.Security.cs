@@ -62,12 +62,7 @@ internal sealed partial class ClusterDaemon
 
         if (!ReferenceEquals(buffer, _sealedFrom) || packetLength != _sealedFromLength)
         {
-            if (packetLength + SecureEnvelope.Overhead > _sealBuffer.Length)
-            {
-                _sealBuffer = new byte[packetLength + SecureEnvelope.Overhead];
-            }
-
-            _sealedLength = _protector.Seal(buffer.AsSpan(0, packetLength), _sealBuffer);
+            Seal(buffer.AsSpan(0, packetLength));
             _sealedFrom = buffer;
             _sealedFromLength = packetLength;
         }
@@ -87,15 +82,21 @@ internal sealed partial class ClusterDaemon
             return;
         }
 
+        // The seal buffer is overwritten: the next engine packet must be sealed afresh.
+        _sealedFrom = null;
+        Seal(packet);
+        _transport.Send(destination, link, _sealBuffer.AsSpan(0, _sealedLength));
+    }
+
+    // Seals into _sealBuffer (grown when needed); the sealed length goes to _sealedLength.
+    private void Seal(ReadOnlySpan<byte> packet)
+    {
         if (packet.Length + SecureEnvelope.Overhead > _sealBuffer.Length)
         {
             _sealBuffer = new byte[packet.Length + SecureEnvelope.Overhead];
         }
 
-        // The seal buffer is overwritten: the next engine packet must be sealed afresh.
-        _sealedFrom = null;
-        int length = _protector.Seal(packet, _sealBuffer);
-        _transport.Send(destination, link, _sealBuffer.AsSpan(0, length));
+        _sealedLength = _protector!.Seal(packet, _sealBuffer);
     }
 
     /// <summary>

@@ -247,6 +247,18 @@ public sealed class LinkMonitor
             return _byPreference[0];
         }
 
+        return Preferred(p);
+    }
+
+    /// <summary>Whether at least one link to <paramref name="peer"/> is up.</summary>
+    /// <summary>
+    /// The passive-mode choice for <paramref name="peer"/>, without moving the active rotation: the up link of highest
+    /// priority (lower index on a tie), else the highest-priority link.
+    /// </summary>
+    public int PreferredLink(NodeId peer) => _peers.TryGetValue(peer, out Peer? p) ? Preferred(p) : _byPreference[0];
+
+    private int Preferred(Peer p)
+    {
         foreach (int link in _byPreference)
         {
             if (p.Links[link].Up)
@@ -254,10 +266,10 @@ public sealed class LinkMonitor
                 return link;
             }
         }
+
         return _byPreference[0];
     }
 
-    /// <summary>Whether at least one link to <paramref name="peer"/> is up.</summary>
     public bool IsReachable(NodeId peer) => _peers.TryGetValue(peer, out Peer? p) && p.Links.Any(l => l.Up);
 
     /// <summary>The state of one link to one peer.</summary>
