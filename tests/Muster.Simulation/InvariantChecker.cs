@@ -13,12 +13,20 @@ public sealed class InvariantChecker
     private readonly Dictionary<ViewId, List<(MemberId Sender, ulong MessageNo)>> _viewSequences = [];
     private readonly Dictionary<(ViewId From, ViewId To), int> _transitions = [];
     private readonly Dictionary<MemberId, NodeTrack> _nodes = [];
+    private readonly GlobalOrder<(MemberId Sender, ulong MessageNo)> _globalOrder = new();
+    private readonly Dictionary<(MemberId Sender, ulong MessageNo), ViewId> _deliveredIn = [];
+
+    private readonly IReadOnlySet<string> _skip;
+
+    /// <summary>Creates a checker; <paramref name="skip"/> names checks to switch off (see <see cref="Simulator.CheckNames"/>).</summary>
+    public InvariantChecker(IReadOnlySet<string>? skip = null) => _skip = skip ?? new HashSet<string>();
 
     public long Deliveries { get; private set; }
     public long ViewInstalls { get; private set; }
 
     private sealed class NodeTrack
     {
+        public required int Index;
         public View? View;
         public int DeliveredInView;
         public readonly Dictionary<MemberId, ulong> LastFrom = [];
@@ -29,7 +37,7 @@ public sealed class InvariantChecker
     {
         if (!_nodes.TryGetValue(node, out var t))
         {
-            t = new NodeTrack();
+            t = new NodeTrack { Index = _nodes.Count };
             _nodes[node] = t;
         }
 
@@ -76,6 +84,31 @@ public sealed class InvariantChecker
         if (messageNo != 0)
         {
             t.LastFrom[sender] = messageNo;
+
+            // 8. Each message is delivered in the same regular view everywhere, or in the transitional configuration
+            //    derived from it (delivered while leaving that view).
+            var id = (sender, messageNo);
+            if (_skip.Contains("same-view"))
+            {
+            }
+            else if (_deliveredIn.TryGetValue(id, out var firstView))
+            {
+                if (firstView != t.View!.Id)
+                {
+                    Fail($"{sender}/{messageNo} was delivered in view {firstView} elsewhere but in " +
+                         $"{(transitional ? "the transition from " : "")}view {t.View.Id} at {node}");
+                }
+            }
+            else
+            {
+                _deliveredIn[id] = t.View!.Id;
+            }
+
+            // 9. One total order covers every delivered message on every node, across views.
+            if (!_skip.Contains("global-order") && _globalOrder.Deliver(t.Index, id) is string cycle)
+            {
+                Fail($"no single total order at {node}: {cycle}");
+            }
         }
 
         // 6. Nothing an old incarnation sent is delivered once a newer one has been in a view.

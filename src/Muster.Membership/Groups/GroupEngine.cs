@@ -66,6 +66,9 @@ public sealed class GroupEngine
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<GroupMember>)[.. g.Value], StringComparer.Ordinal);
 
+    /// <summary>True between a view change and the arrival of every member's sync (the table is being rebuilt).</summary>
+    internal bool Syncing => _syncPending is not null;
+
     /// <summary>Entries in the group table, empty ones included (for tests of its bound).</summary>
     internal int GroupEntryCount => _groups.Count;
 
