@@ -265,11 +265,11 @@ public static class SeedGenerator
 
         var sync = new Sync(next, [new SyncCut(view, 3, new NodeId(1))]);
         yield return (PacketType.Sync, "sync", Encode(sync.EncodedSize, (ref WireWriter w) => sync.Write(ref w)));
-        var syncOk = new SyncOk(next, [new DeliveredMark(m2, 2), new DeliveredMark(m3, 1)]);
-        yield return (PacketType.SyncOk, "sync-ok", Encode(syncOk.EncodedSize, (ref WireWriter w) => syncOk.Write(ref w)));
+        var syncOk = new SyncOk(next);
+        yield return (PacketType.SyncOk, "sync-ok", Encode(SyncOk.Size, (ref WireWriter w) => syncOk.Write(ref w)));
 
         var install = new Install(next, 1, [new InstallMember(m1, view), new InstallMember(m2, view), new InstallMember(m3, view)],
-            [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)], [new DeliveredMark(m2, 2)]);
+            [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)]);
         yield return (PacketType.Install, "install", Encode(install.EncodedSize, (ref WireWriter w) => install.Write(ref w)));
         yield return (PacketType.Leave, "leave", Encode(Leave.Size, (ref WireWriter w) => new Leave(view).Write(ref w)));
         yield return (PacketType.Refuse, "refuse", Encode(Refuse.Size,

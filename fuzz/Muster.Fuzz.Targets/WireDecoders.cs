@@ -130,8 +130,8 @@ internal static class WireDecoders
             case PacketType.SyncOk:
                 if (SyncOk.TryRead(ref r, out var syncOk))
                 {
-                    Check(syncOk!.EncodedSize, (ref WireWriter w) => syncOk.Write(ref w),
-                        (ref WireReader x) => SyncOk.TryRead(ref x, out var s) ? Encode(s!.EncodedSize, (ref WireWriter w) => s.Write(ref w)) : null);
+                    Check(SyncOk.Size, (ref WireWriter w) => syncOk!.Write(ref w),
+                        (ref WireReader x) => SyncOk.TryRead(ref x, out var s) ? Encode(SyncOk.Size, (ref WireWriter w) => s!.Write(ref w)) : null);
                 }
 
                 break;

@@ -349,6 +349,8 @@ internal sealed partial class ClusterDaemon : IDisposable
                         _groups.OnMembershipEvent(ev, _groupEvents);
                         break;
                     case MembershipEventKind.Delivered:
+                    case MembershipEventKind.OutcomeUnknown:
+                    case MembershipEventKind.Returned:
                         _groups.OnMembershipEvent(ev, _groupEvents);
                         break;
                     case MembershipEventKind.LeftCluster:
@@ -379,6 +381,14 @@ internal sealed partial class ClusterDaemon : IDisposable
         {
             if (!_sessions.TryGetValue(ev.Session, out var session))
             {
+                continue;
+            }
+
+            if (ev.Kind == GroupEventKind.MessageOutcomeUnknown)
+            {
+                // Not yet an IPC event: counted (messages_outcome_unknown) and logged.
+                _logger.Warn(Category, $"a multicast of {session} to group '{ev.Group}' has an unknown outcome: its " +
+                    "view's sequencer was lost in a view change; it was not delivered here and is not resent");
                 continue;
             }
 

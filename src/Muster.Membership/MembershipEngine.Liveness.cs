@@ -122,10 +122,30 @@ public sealed partial class MembershipEngine
         var candidates = Candidates(now);
         if (candidates[0] != Self.Node)
         {
+            _evictionSince = null;
             return;
         }
 
         var desired = Clique(candidates);
+        var evicted = EvictedMembers(desired, candidates);
+        if (evicted.Count == 0)
+        {
+            _evictionSince = null;
+        }
+        else
+        {
+            // A member we hear both ways is left out only because another candidate does not hear it (or it does not
+            // hear that one). During a partition or a heal the nodes' heard lists change at different moments, so
+            // this is often transient: the other candidate is about to be detected as failed, or a newcomer's lists
+            // are about to fill in. Keep such a member for a failure timeout before deciding it is unreachable.
+            _evictionSince ??= now;
+            if (now - _evictionSince.Value < _options.FailureTimeout)
+            {
+                desired = [.. desired.Concat(evicted).Order()];
+            }
+        }
+
+        desired = WithoutSplitViews(desired, now);
         if (_state == NodeState.Operational && _view is not null && SameMembers(desired, _view.Members) &&
             !MembersOutOfStep(now))
         {
@@ -143,8 +163,78 @@ public sealed partial class MembershipEngine
         StartAttempt(desired, now, outbox);
     }
 
+    private Instant? _evictionSince;
+    private readonly Dictionary<ViewId, Instant> _splitSince = [];
+
+    /// <summary>
+    /// Leaves out, for up to a failure timeout, the members of another view that the clique would take only in part
+    /// while the rest of that view is alive to us: right after a heal the heard lists fill in at different moments,
+    /// and taking part of a view would make its other members see their healthy peers leave.
+    /// </summary>
+    private MemberId[] WithoutSplitViews(MemberId[] desired, Instant now)
+    {
+        List<ViewId>? seen = null;
+        var result = desired;
+        // Members of our own view are ours whatever their last heartbeat still says; only newcomers come as a group.
+        foreach (var group in desired.Where(m => m.Node != Self.Node && _view?.Members.Contains(m) != true &&
+                         _peers[m.Node].View is { IsNone: false } v && v != _view?.Id)
+                     .GroupBy(m => _peers[m.Node].View))
+        {
+            var missing = _peers.Values.Where(p => p.View == group.Key && IsAlive(p, now) && now >= p.ExcludedUntil &&
+                !Array.Exists(desired, d => d.Node == p.Node)).ToList();
+            if (missing.Count == 0)
+            {
+                continue;
+            }
+
+            (seen ??= []).Add(group.Key);
+            if (!_splitSince.TryGetValue(group.Key, out var since))
+            {
+                since = now;
+                _splitSince[group.Key] = now;
+            }
+
+            if (now - since < _options.FailureTimeout)
+            {
+                result = [.. result.Where(m => !group.Contains(m))];
+            }
+        }
+
+        foreach (var key in _splitSince.Keys.Where(k => seen is null || !seen.Contains(k)).ToList())
+        {
+            _splitSince.Remove(key);
+        }
+
+        return result;
+    }
+
     private bool IsAliveNode(NodeId node, Instant now) =>
         node == Self.Node || (_peers.TryGetValue(node, out var p) && IsAlive(p, now));
+
+    /// <summary>True when we hear the node and its last heartbeat says it hears us: connected both ways.</summary>
+    private bool ConnectedBothWays(NodeId node, Instant now) =>
+        node == Self.Node || (_peers.TryGetValue(node, out var p) && IsAlive(p, now) && p.Hears(Self.Node));
+
+    /// <summary>Members of our view that are candidates (connected both ways with us) but not in the clique.</summary>
+    private List<MemberId> EvictedMembers(MemberId[] desired, List<NodeId> candidates)
+    {
+        var evicted = new List<MemberId>();
+        if (_view is null || _state != NodeState.Operational)
+        {
+            return evicted;
+        }
+
+        foreach (var m in _view.Members)
+        {
+            if (m.Node != Self.Node && candidates.Contains(m.Node) && !Array.Exists(desired, d => d == m) &&
+                _peers[m.Node].Incarnation == m.Incarnation)
+            {
+                evicted.Add(m);
+            }
+        }
+
+        return evicted;
+    }
 
     /// <summary>This node plus the live nodes that hear it, lowest first; nodes bound to a lower coordinator excluded.</summary>
     private List<NodeId> Candidates(Instant now)
@@ -166,10 +256,12 @@ public sealed partial class MembershipEngine
             var coordinator = peer.View.Coordinator;
             bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation;
             if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
-                peer.Hears(coordinator) && !IsAliveNode(coordinator, now) && peer.State == NodeState.Operational)
+                peer.Hears(coordinator) && !ConnectedBothWays(coordinator, now) && peer.State == NodeState.Operational)
             {
-                // It is in another view, run by a lower node that we cannot reach: it belongs there. A member of our
-                // own view is ours, even while its last heartbeat still names its old view or a dead coordinator.
+                // It is in another view, run by a lower node that we are not connected to both ways: it belongs there.
+                // (Hearing that node one way is not enough: we could never be in one view with it, and taking its
+                // members from it would make them flap between the two views for ever.) A member of our own view is
+                // ours, even while its last heartbeat still names its old view or a dead coordinator.
                 continue;
             }
 
@@ -183,13 +275,20 @@ public sealed partial class MembershipEngine
     private bool RestartedMember(PeerState peer) =>
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
 
-    /// <summary>Greedy clique in node order: a node joins when it and every node already chosen hear each other.</summary>
+    /// <summary>
+    /// Greedy clique: a node joins when it and every node already chosen hear each other. Members of our view come
+    /// first (in node order), then the others: a newcomer whose heard list has not yet filled in must never push out
+    /// a member that is still connected (the heal churn the test bed found).
+    /// </summary>
     private MemberId[] Clique(List<NodeId> candidates)
     {
         var chosen = new List<NodeId> { Self.Node };
-        for (int i = 1; i < candidates.Count; i++)
+        var ordered = candidates.Where(c => c != Self.Node)
+            .OrderBy(c => _view is not null && _view.TryGetMember(c, out var m) && m.Incarnation == _peers[c].Incarnation ? 0 : 1)
+            .ThenBy(c => c);
+        foreach (var candidate in ordered)
         {
-            var p = _peers[candidates[i]];
+            var p = _peers[candidate];
             bool ok = true;
             foreach (var q in chosen)
             {

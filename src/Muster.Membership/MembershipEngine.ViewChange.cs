@@ -124,7 +124,7 @@ public sealed partial class MembershipEngine
             _state = NodeState.Flushing;
         }
 
-        _lastPromise = new PrepareOk(proposal, true, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence, proposal,
+        _lastPromise = new PrepareOk(proposal, true, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence, proposal,
             _options.MinProtocolVersion, _options.MaxProtocolVersion);
     }
 
@@ -180,7 +180,7 @@ public sealed partial class MembershipEngine
         bool competing = _attempt is not null && peer.Node > Self.Node;
         if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || competing)
         {
-            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence,
+            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
                 _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
             SendPrepareOk(peer.Node, refusal, outbox);
             return true;
@@ -327,9 +327,9 @@ public sealed partial class MembershipEngine
                 continue;
             }
 
-            if (!cuts.TryGetValue(promise.CurrentView, out var cut) || promise.Delivered > cut.Cutoff)
+            if (!cuts.TryGetValue(promise.CurrentView, out var cut) || promise.Held > cut.Cutoff)
             {
-                cuts[promise.CurrentView] = new SyncCut(promise.CurrentView, promise.Delivered, node);
+                cuts[promise.CurrentView] = new SyncCut(promise.CurrentView, promise.Held, node);
             }
         }
 
@@ -447,8 +447,8 @@ public sealed partial class MembershipEngine
 
     private void SendSyncOk(NodeId to, Outbox outbox)
     {
-        var ok = new SyncOk(_promised, CurrentMarks());
-        var w = Begin(PacketType.SyncOk, ok.EncodedSize, out byte[] buffer);
+        var ok = new SyncOk(_promised);
+        var w = Begin(PacketType.SyncOk, SyncOk.Size, out byte[] buffer);
         ok.Write(ref w);
         Send(to, buffer, w.Position, outbox);
     }
@@ -463,7 +463,6 @@ public sealed partial class MembershipEngine
         if (_attempt is not null && _attempt.Syncing && ok.Proposal == _attempt.Proposal && _attempt.Includes(peer.Node))
         {
             _attempt.Synced.Add(peer.Node);
-            _attempt.Marks[peer.Node] = ok.Marks;
             AdvanceAttempt(now, outbox);
         }
 
@@ -493,22 +492,7 @@ public sealed partial class MembershipEngine
             }
         }
 
-        attempt.Marks[Self.Node] = CurrentMarks();
-        var marks = new Dictionary<MemberId, ulong>();
-        foreach (var reported in attempt.Marks.Values)
-        {
-            foreach (var mark in reported)
-            {
-                if (Array.IndexOf(attempt.Members, mark.Sender) >= 0 &&
-                    (!marks.TryGetValue(mark.Sender, out ulong h) || mark.MessageNo > h))
-                {
-                    marks[mark.Sender] = mark.MessageNo;
-                }
-            }
-        }
-
-        var install = new Install(attempt.Proposal, version, members, [.. departures],
-            [.. marks.OrderBy(m => m.Key).Select(m => new DeliveredMark(m.Key, m.Value))]);
+        var install = new Install(attempt.Proposal, version, members, [.. departures]);
         _attempt = null;
         _install = install;
         _installPending.Clear();
@@ -607,15 +591,9 @@ public sealed partial class MembershipEngine
         }
 
         DropControlMessages();
-
-        // Our own messages that a member of the new view already delivered (on the other side of a partition) are
-        // delivered to us here, in the transition, and never submitted again: a second copy would break the order.
-        foreach (var mark in install.Marks)
+        if (previous is not null && !SequencerCameAlong(previous, install))
         {
-            if (mark.Sender == Self)
-            {
-                DeliverOwnUpTo(mark.MessageNo, outbox);
-            }
+            GiveUpSubmittedIn(previous.Id, outbox);
         }
 
         ResetOrdering(view);
@@ -629,6 +607,29 @@ public sealed partial class MembershipEngine
         var change = new ViewChange(view, previous, joined, left);
         Emit(outbox, LogLevel.Info, $"installed {change}");
         outbox.Events.Add(MembershipEvent.Changed(change));
+    }
+
+    /// <summary>
+    /// True when the old view's sequencer moves into the new view from that same old view. It promised, so it froze
+    /// with everything it ever sequenced at or below the cut-off, which every mover delivered: anything of ours not
+    /// delivered by then was never ordered, anywhere.
+    /// </summary>
+    private static bool SequencerCameAlong(View previous, Install install)
+    {
+        if (!previous.TryGetMember(previous.Sequencer, out var sequencer))
+        {
+            return false;
+        }
+
+        foreach (var m in install.Members)
+        {
+            if (m.Member == sequencer && m.PreviousView == previous.Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ViewChangeTick(Instant now, bool retransmitDue, Outbox outbox)

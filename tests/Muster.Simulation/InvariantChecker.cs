@@ -45,14 +45,10 @@ public sealed class InvariantChecker
     }
 
     /// <summary>Checks one delivery at <paramref name="node"/>.</summary>
-    public void OnDelivered(MemberId node, MemberId sender, ulong messageNo, ReadOnlySpan<byte> payload, bool transitional = false)
+    public void OnDelivered(MemberId node, MemberId sender, ulong messageNo, ReadOnlySpan<byte> payload)
     {
         Deliveries++;
         var t = Track(node);
-        if (transitional && sender != node)
-        {
-            Fail($"{node} delivered {sender}/{messageNo} in a transition: only a sender's own messages may be");
-        }
 
         if (t.View is null)
         {
@@ -70,9 +66,10 @@ public sealed class InvariantChecker
             Fail($"{node} delivered a message from {sender}, not a member of its view {t.View}");
         }
 
-        if (!transitional)
+        CheckViewSequence(node, t, sender, messageNo);
+        if (messageNo != 0 && _unknown.Contains((sender, messageNo)) && sender == node)
         {
-            CheckViewSequence(node, t, sender, messageNo);
+            Fail($"{node} delivered its own message {messageNo} after giving it up with outcome unknown");
         }
 
         // 5. Each sender's messages are delivered in the order sent, at most once per node.
@@ -95,8 +92,7 @@ public sealed class InvariantChecker
             {
                 if (firstView != t.View!.Id)
                 {
-                    Fail($"{sender}/{messageNo} was delivered in view {firstView} elsewhere but in " +
-                         $"{(transitional ? "the transition from " : "")}view {t.View.Id} at {node}");
+                    Fail($"{sender}/{messageNo} was delivered in view {firstView} elsewhere but in view {t.View.Id} at {node}");
                 }
             }
             else
@@ -138,6 +134,20 @@ public sealed class InvariantChecker
 
         t.DeliveredInView++;
     }
+
+    private readonly HashSet<(MemberId Sender, ulong MessageNo)> _unknown = [];
+
+    /// <summary>A sender gave up one of its messages with "outcome unknown": it must never deliver it itself.</summary>
+    public void OnOutcomeUnknown(MemberId node, ulong messageNo)
+    {
+        UnknownOutcomes++;
+        if (messageNo == 0 || !_unknown.Add((node, messageNo)) || Track(node).LastFrom.GetValueOrDefault(node) >= messageNo)
+        {
+            Fail($"{node} gave up message {messageNo} with outcome unknown, but it is unnumbered, given up twice or already delivered");
+        }
+    }
+
+    public long UnknownOutcomes { get; private set; }
 
     private readonly Dictionary<(ViewId View, int Position), ulong> _groupStates = [];
 

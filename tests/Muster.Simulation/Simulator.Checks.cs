@@ -86,18 +86,11 @@ public sealed partial class Simulator
         }
     }
 
-    /// <summary>Group oracle: confirmations seen by the simulated processes.</summary>
-    private static void ObserveGroupEvents(SimNode node)
+    /// <summary>Feeds one event to the group layer (its events for the local processes are not needed here).</summary>
+    private static void FeedGroups(SimNode node, in MembershipEvent ev)
     {
-        foreach (var ev in node.GroupEvents)
-        {
-            uint pid = (uint)ev.Session;
-            if (ev.Kind == GroupEventKind.MembershipChanged && node.Joined.Contains(pid) &&
-                ev.Members.Contains(new GroupMember(node.Id, pid)))
-            {
-                node.Confirmed.Add(pid);
-            }
-        }
+        node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
+        node.GroupEvents.Clear();
     }
 
     /// <summary>
@@ -113,6 +106,17 @@ public sealed partial class Simulator
         }
 
         var table = groups.MembersOf(Group);
+
+        // Outside a sync every delivered operation has been applied. With no leave or death of a process on its way,
+        // a listing of it comes from its latest join: from then on that join is confirmed.
+        foreach (uint pid in node.Joined)
+        {
+            if (!node.PendingRemoval.ContainsKey(pid) && table.Contains(new GroupMember(node.Id, pid)))
+            {
+                node.Confirmed.Add(pid);
+            }
+        }
+
         foreach (uint pid in node.Confirmed)
         {
             if (!table.Contains(new GroupMember(node.Id, pid)))

@@ -285,12 +285,9 @@ public sealed partial class Simulator
             switch (ev.Kind)
             {
                 case MembershipEventKind.Delivered:
-                    _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload, ev.Transitional);
-                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
-                    if (!ev.Transitional)
-                    {
-                        _checker.OnGroupState(node.Member, node.Groups.Fingerprint());
-                    }
+                    _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload);
+                    FeedGroups(node, ev);
+                    _checker.OnGroupState(node.Member, node.Groups!.Fingerprint());
 
                     if (ev.Sender == node.Member && Workload.TryParse(ev.Payload, out _, out ulong counter))
                     {
@@ -301,6 +298,26 @@ public sealed partial class Simulator
                         NoteOwnGroupOp(node, ev.Payload!);
                     }
 
+                    break;
+                case MembershipEventKind.OutcomeUnknown:
+                    _checker.OnOutcomeUnknown(node.Member, ev.MessageNo);
+                    if (Workload.TryParse(ev.Payload, out _, out ulong lost))
+                    {
+                        // Not delivered here, maybe delivered over there: no longer owed to this node.
+                        node.OwnPending.Remove(lost);
+                        node.Unknown++;
+                    }
+
+                    FeedGroups(node, ev);
+                    break;
+                case MembershipEventKind.Returned:
+                    if (Workload.TryParse(ev.Payload, out _, out _))
+                    {
+                        // Never ordered anywhere: this workload wants it sent, so it submits it again, in order.
+                        engine.Submit(ev.Payload, force: true);
+                    }
+
+                    FeedGroups(node, ev);
                     break;
                 case MembershipEventKind.ViewChanged:
                     _checker.OnViewChanged(node.Member, ev.ViewChange!);
@@ -315,7 +332,7 @@ public sealed partial class Simulator
                         _installsAfterSettle++;
                     }
 
-                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
+                    FeedGroups(node, ev);
                     _trace?.WriteLine($"{_now} {node.Member}: {ev.ViewChange}");
                     break;
                 case MembershipEventKind.Log:
@@ -328,8 +345,6 @@ public sealed partial class Simulator
         }
 
         _outbox.Clear();
-        ObserveGroupEvents(node);
-        node.GroupEvents.Clear();
         if (left)
         {
             node.Engine = null;

@@ -155,13 +155,17 @@ public sealed record Prepare(ViewId Proposal, MemberId[] Members)
 /// <param name="Proposal">The proposal answered.</param>
 /// <param name="Accepted">True: the member promised and froze delivery. False: it refused (see <paramref name="Promised"/>).</param>
 /// <param name="CurrentView">The member's installed view (none when it has never been in one).</param>
-/// <param name="Delivered">The member's delivered position in <paramref name="CurrentView"/>, frozen by the promise.</param>
+/// <param name="Held">
+/// The highest position p in <paramref name="CurrentView"/> such that the member has delivered or holds every fragment
+/// 1..p, when it promised. For that view's sequencer it is everything it sequenced: it sequences nothing after a
+/// promise, so a cut-off taken with its answer covers every fragment of the view.
+/// </param>
 /// <param name="MaxViewSequence">The highest view sequence the member has seen, so a retry can go above it.</param>
 /// <param name="Promised">The proposal the member is bound to.</param>
 /// <param name="MinVersion">Lowest wire version the member speaks.</param>
 /// <param name="MaxVersion">Highest wire version the member speaks.</param>
 public readonly record struct PrepareOk(
-    ViewId Proposal, bool Accepted, ViewId CurrentView, ulong Delivered, ulong MaxViewSequence, ViewId Promised,
+    ViewId Proposal, bool Accepted, ViewId CurrentView, ulong Held, ulong MaxViewSequence, ViewId Promised,
     byte MinVersion, byte MaxVersion)
 {
     public const int Size = 12 + 1 + 12 + 8 + 8 + 12 + 2;
@@ -171,7 +175,7 @@ public readonly record struct PrepareOk(
         writer.WriteViewId(Proposal);
         writer.WriteByte(Accepted ? (byte)1 : (byte)0);
         writer.WriteViewId(CurrentView);
-        writer.WriteUInt64(Delivered);
+        writer.WriteUInt64(Held);
         writer.WriteUInt64(MaxViewSequence);
         writer.WriteViewId(Promised);
         writer.WriteByte(MinVersion);
@@ -240,67 +244,22 @@ public sealed record Sync(ViewId Proposal, SyncCut[] Cuts)
     }
 }
 
-/// <summary>The highest message number a node has delivered from one sender incarnation.</summary>
-public readonly record struct DeliveredMark(MemberId Sender, ulong MessageNo);
-
-/// <summary>SyncOk: the member has delivered its old view up to the cut-off; here is what it has delivered per sender.</summary>
-/// <remarks>
-/// The marks let a sender that was cut off from its old sequencer learn that another member already delivered some
-/// of its messages (on the other side of a partition): it must not submit those again.
-/// </remarks>
-public sealed record SyncOk(ViewId Proposal, DeliveredMark[] Marks)
+/// <summary>SyncOk: the member has delivered its old view up to the cut-off.</summary>
+public sealed record SyncOk(ViewId Proposal)
 {
-    public int EncodedSize => 12 + MarksSize(Marks);
+    public const int Size = 12;
 
-    internal static int MarksSize(DeliveredMark[] marks) => 2 + (20 * marks.Length);
-
-    public void Write(ref WireWriter writer)
-    {
-        writer.WriteViewId(Proposal);
-        WriteMarks(ref writer, Marks);
-    }
-
-    internal static void WriteMarks(ref WireWriter writer, DeliveredMark[] marks)
-    {
-        writer.WriteUInt16((ushort)marks.Length);
-        foreach (var m in marks)
-        {
-            writer.WriteMember(m.Sender);
-            writer.WriteUInt64(m.MessageNo);
-        }
-    }
-
-    internal static bool TryReadMarks(ref WireReader reader, out DeliveredMark[] marks)
-    {
-        marks = [];
-        if (!reader.TryReadUInt16(out ushort count) || count > WireProtocol.MaxNodes * 4)
-        {
-            return false;
-        }
-
-        marks = new DeliveredMark[count];
-        for (int i = 0; i < count; i++)
-        {
-            if (!reader.TryReadMember(out var sender) || !reader.TryReadUInt64(out ulong no))
-            {
-                return false;
-            }
-
-            marks[i] = new DeliveredMark(sender, no);
-        }
-
-        return true;
-    }
+    public void Write(ref WireWriter writer) => writer.WriteViewId(Proposal);
 
     public static bool TryRead(ref WireReader reader, out SyncOk? message)
     {
         message = null;
-        if (!reader.TryReadViewId(out var proposal) || !TryReadMarks(ref reader, out var marks))
+        if (!reader.TryReadViewId(out var proposal))
         {
             return false;
         }
 
-        message = new SyncOk(proposal, marks);
+        message = new SyncOk(proposal);
         return true;
     }
 }
@@ -325,10 +284,9 @@ public readonly record struct InstallMember(MemberId Member, ViewId PreviousView
 public readonly record struct Departure(MemberId Member, DepartureReason Reason);
 
 /// <summary>Install: the coordinator installs <see cref="Proposal"/>.</summary>
-public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures,
-    DeliveredMark[] Marks)
+public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures)
 {
-    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length) + SyncOk.MarksSize(Marks);
+    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length);
 
     public void Write(ref WireWriter writer)
     {
@@ -347,8 +305,6 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             writer.WriteMember(d.Member);
             writer.WriteByte((byte)d.Reason);
         }
-
-        SyncOk.WriteMarks(ref writer, Marks);
     }
 
     public static bool TryRead(ref WireReader reader, out Install? message)
@@ -388,12 +344,7 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             departures[i] = new Departure(m, (DepartureReason)reason);
         }
 
-        if (!SyncOk.TryReadMarks(ref reader, out var marks))
-        {
-            return false;
-        }
-
-        message = new Install(proposal, version, members, departures, marks);
+        message = new Install(proposal, version, members, departures);
         return true;
     }
 }
