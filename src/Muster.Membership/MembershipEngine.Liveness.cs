@@ -160,6 +160,8 @@ public sealed partial class MembershipEngine
             return;
         }
 
+        Emit(outbox, LogLevel.Debug, "candidates: " + string.Join(", ", candidates.Select(c => c == Self.Node ? $"{c} (us)" :
+            $"{c} view {_peers[c].View} {_peers[c].State} hears [{string.Join(' ', _peers[c].Heard)}]")));
         StartAttempt(desired, now, outbox);
     }
 
@@ -180,7 +182,8 @@ public sealed partial class MembershipEngine
                          _peers[m.Node].View is { IsNone: false } v && v != _view?.Id)
                      .GroupBy(m => _peers[m.Node].View))
         {
-            var missing = _peers.Values.Where(p => p.View == group.Key && IsAlive(p, now) && now >= p.ExcludedUntil &&
+            // Excluded members count too: they are alive, and taking the rest without them is the split to avoid.
+            var missing = _peers.Values.Where(p => p.View == group.Key && IsAlive(p, now) &&
                 !Array.Exists(desired, d => d.Node == p.Node)).ToList();
             if (missing.Count == 0)
             {
@@ -255,10 +258,10 @@ public sealed partial class MembershipEngine
 
             var coordinator = peer.View.Coordinator;
             bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation;
-            if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
+            if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator != Self.Node && coordinator != peer.Node &&
                 peer.Hears(coordinator) && !ConnectedBothWays(coordinator, now) && peer.State == NodeState.Operational)
             {
-                // It is in another view, run by a lower node that we are not connected to both ways: it belongs there.
+                // It is in another view, run by a live node that we are not connected to both ways: it belongs there.
                 // (Hearing that node one way is not enough: we could never be in one view with it, and taking its
                 // members from it would make them flap between the two views for ever.) A member of our own view is
                 // ours, even while its last heartbeat still names its old view or a dead coordinator.

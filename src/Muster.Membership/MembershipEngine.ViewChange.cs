@@ -47,10 +47,23 @@ public sealed partial class MembershipEngine
         Counters.ViewChangeAttempts++;
         Emit(outbox, LogLevel.Info, $"proposing view {proposal} with [{string.Join(' ', members)}] ({DescribeChange(members, now)})");
 
-        Promise(proposal, now);
-        _attempt.Promises[Self.Node] = _lastPromise;
+        if (_state != NodeState.Operational)
+        {
+            PromiseOwn(_attempt, now);
+        }
+
+        // An operational coordinator binds itself only once every member has promised: until then it keeps running
+        // its view, so a proposal that is ignored or refused (a member staying with its own view) costs it nothing,
+        // instead of a re-install of its own view each time (the one-way churn).
         SendPrepares(outbox);
         AdvanceAttempt(now, outbox);
+    }
+
+    /// <summary>The coordinator promises its own proposal: it freezes delivery in its view and reports its position.</summary>
+    private void PromiseOwn(ViewChangeAttempt attempt, Instant now)
+    {
+        Promise(attempt.Proposal, now);
+        attempt.Promises[Self.Node] = _lastPromise;
     }
 
     /// <summary>Records a view sequence as used, persisting a new high-water mark first when needed.</summary>
@@ -192,7 +205,7 @@ public sealed partial class MembershipEngine
             // would let two coordinators that cannot hear each other take this node from one another in turn.
             Counters.PreparesIgnored++;
             Emit(outbox, LogLevel.Debug, $"ignoring proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
-                $"{lower}, a lower member of our view {_view!.Id} that we hear both ways now");
+                $"{lower}, a member of our view {_view!.Id} that we hear both ways now");
             return true;
         }
 
@@ -222,10 +235,14 @@ public sealed partial class MembershipEngine
             return false;
         }
 
+        // A proposer from outside our view (a merge) must take our view whole: it may leave out none of our members
+        // that we hear both ways right now (right after a heal its heard lists are still filling in). A proposer from
+        // inside our view may leave out a member only if that member is not lower than itself.
+        bool outsider = !_view.Contains(proposer);
         foreach (var member in _view.Members)
         {
             var node = member.Node;
-            if (node == Self.Node || node >= proposer || Array.Exists(prepare.Members, m => m.Node == node) ||
+            if (node == Self.Node || (node >= proposer && !outsider) || Array.Exists(prepare.Members, m => m.Node == node) ||
                 !_peers.TryGetValue(node, out var p))
             {
                 continue;
@@ -286,6 +303,11 @@ public sealed partial class MembershipEngine
 
         if (!attempt.Syncing)
         {
+            if (!attempt.Promises.ContainsKey(Self.Node) && attempt.Promises.Count == attempt.Members.Length - 1)
+            {
+                PromiseOwn(attempt, now);
+            }
+
             if (attempt.Promises.Count < attempt.Members.Length)
             {
                 return;
