@@ -106,12 +106,23 @@ internal sealed class Connectivity
     /// <summary>Loss above the threshold was in force at some point since <paramref name="since"/>.</summary>
     public bool LossySince(Instant since, double current) => current > LossyThreshold || _lossyUntil >= since;
 
-    /// <summary>The last instant at which a block applied between the two nodes, in either direction.</summary>
-    public Instant LastBad(int a, int b) => _lastBad[a, b];
+    /// <summary>The last instant at which a block applied between the two nodes, in either direction (never: it still does).</summary>
+    public Instant LastBad(int a, int b) => Blocked(a, b) || Blocked(b, a) ? Instant.Never : _lastBad[a, b];
 
     /// <summary>The end of the last exempt fault that touched the node (a one-way block ends when healed).</summary>
-    public Instant ExemptUntil(int node) =>
-        _persistent is (int a, int b) && (node == a || node == b) ? Instant.Never : _exemptUntil[node];
+    public Instant ExemptUntil(int node)
+    {
+        for (int j = 0; j < _n; j++)
+        {
+            if (j != node && Blocked(node, j) != Blocked(j, node))
+            {
+                // A one-way block that still holds.
+                return Instant.Never;
+            }
+        }
+
+        return _exemptUntil[node];
+    }
 
     private void Capture(Instant now)
     {

@@ -35,7 +35,7 @@ public sealed partial class Simulator
             }
 
             int a = Index(node), b = Index(peer);
-            if (_net.LastBad(a, b) > since || _net.LossySince(since, _loss))
+            if (_net.LastBad(a, b) > since || _net.LossySince(since, _loss) || node.StalledUntil > since || peer.StalledUntil > since)
             {
                 continue;
             }
