@@ -166,16 +166,15 @@ public sealed partial class MembershipEngine
     }
 
     private Instant? _evictionSince;
-    private readonly Dictionary<ViewId, Instant> _splitSince = [];
-
     /// <summary>
-    /// Leaves out, for up to a failure timeout, the members of another view that the clique would take only in part
-    /// while the rest of that view is alive to us: right after a heal the heard lists fill in at different moments,
-    /// and taking part of a view would make its other members see their healthy peers leave.
+    /// Leaves out the members of another view that the clique would take only in part while the rest of that view is
+    /// alive to us. Right after a heal the heard lists fill in at different moments, and with a one-way link between
+    /// two of that view's members and us the clique can never take it whole: taking part of it would make its other
+    /// members see healthy peers leave, and those left behind would then refuse or ignore our next proposal again.
+    /// The split happens only once the rest is gone (silent for a failure timeout).
     /// </summary>
     private MemberId[] WithoutSplitViews(MemberId[] desired, Instant now)
     {
-        List<ViewId>? seen = null;
         var result = desired;
         // Members of our own view are ours whatever their last heartbeat still says; only newcomers come as a group.
         foreach (var group in desired.Where(m => m.Node != Self.Node && _view?.Members.Contains(m) != true &&
@@ -183,29 +182,12 @@ public sealed partial class MembershipEngine
                      .GroupBy(m => _peers[m.Node].View))
         {
             // Excluded members count too: they are alive, and taking the rest without them is the split to avoid.
-            var missing = _peers.Values.Where(p => p.View == group.Key && IsAlive(p, now) &&
-                !Array.Exists(desired, d => d.Node == p.Node)).ToList();
-            if (missing.Count == 0)
-            {
-                continue;
-            }
-
-            (seen ??= []).Add(group.Key);
-            if (!_splitSince.TryGetValue(group.Key, out var since))
-            {
-                since = now;
-                _splitSince[group.Key] = now;
-            }
-
-            if (now - since < _options.FailureTimeout)
+            bool missing = _peers.Values.Any(p => p.View == group.Key && IsAlive(p, now) &&
+                !Array.Exists(desired, d => d.Node == p.Node));
+            if (missing)
             {
                 result = [.. result.Where(m => !group.Contains(m))];
             }
-        }
-
-        foreach (var key in _splitSince.Keys.Where(k => seen is null || !seen.Contains(k)).ToList())
-        {
-            _splitSince.Remove(key);
         }
 
         return result;
