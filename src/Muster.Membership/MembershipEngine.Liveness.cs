@@ -56,6 +56,15 @@ public sealed partial class MembershipEngine
         }
 
         bool wasNew = peer.Heard.Length == 0 && hb.Heard.Length > 0;
+        if (Array.IndexOf(hb.Heard, Self.Node) < 0)
+        {
+            peer.BothWaysSince = Instant.Never;
+        }
+        else if (peer.BothWaysSince == Instant.Never)
+        {
+            peer.BothWaysSince = now;
+        }
+
         peer.View = hb.View;
         peer.State = (NodeState)hb.State;
         peer.Heard = hb.Heard;
@@ -250,11 +259,36 @@ public sealed partial class MembershipEngine
                 continue;
             }
 
+            if (!inOurView && LeavesUsOut(peer, now))
+            {
+                continue;
+            }
+
             result.Add(peer.Node);
         }
 
         result.Sort();
         return result;
+    }
+
+    /// <summary>
+    /// True when the peer is in a view run by a coordinator that has heard us both ways for longer than it takes to
+    /// merge us (a failure timeout and two view-change phases) and still runs that view without us: it will not take
+    /// us (its clique cannot, for example across a one-way link between one of its members and us). Waiting for it
+    /// would leave us joining for ever, so it does not count as a candidate and we form a view without it.
+    /// </summary>
+    private bool LeavesUsOut(PeerState peer, Instant now)
+    {
+        var coordinator = peer.View.Coordinator;
+        if (peer.View.IsNone || peer.State != NodeState.Operational || peer.View == _view?.Id ||
+            !_peers.TryGetValue(coordinator, out var c) || c.View != peer.View || c.State != NodeState.Operational ||
+            !ConnectedBothWays(coordinator, now) || c.BothWaysSince == Instant.Never)
+        {
+            return false;
+        }
+
+        var since = c.BothWaysSince > c.ViewReportedSince ? c.BothWaysSince : c.ViewReportedSince;
+        return now - since > _options.FailureTimeout + _options.ConsensusTimeout * 2;
     }
 
     private bool RestartedMember(PeerState peer) =>

@@ -216,12 +216,19 @@ public sealed partial class MembershipEngine
             peer.State = NodeState.Joining;
             peer.Heard = [];
             peer.ExcludedUntil = Instant.Zero;
+            peer.BothWaysSince = Instant.Never;
         }
 
         if (peer.LeftIncarnation == peer.Incarnation && header.Type != PacketType.Leave)
         {
             // It said it was leaving; stray packets from it must not bring it back.
             return;
+        }
+
+        if (now - peer.LastHeard >= _options.FailureTimeout)
+        {
+            // It was silent for a failure timeout: whatever connection we had has been broken since.
+            peer.BothWaysSince = Instant.Never;
         }
 
         peer.LastHeard = now;

@@ -25,6 +25,9 @@ internal sealed class PeerState
     /// <summary>The incarnation that announced a clean leave (0 = none).</summary>
     public ulong LeftIncarnation;
 
+    /// <summary>Since when we hear it and its heartbeats say it hears us, without a break (Never: not now).</summary>
+    public Instant BothWaysSince = Instant.Never;
+
     /// <summary>Kept out of proposals until then, after it failed to answer one.</summary>
     public Instant ExcludedUntil;
 
