@@ -279,8 +279,9 @@ public sealed partial class MembershipEngine
     /// </summary>
     private bool LeavesUsOut(PeerState peer, Instant now)
     {
+        // Only a lower coordinator is the one that would take us; a higher one is for us to take.
         var coordinator = peer.View.Coordinator;
-        if (peer.View.IsNone || peer.State != NodeState.Operational || peer.View == _view?.Id ||
+        if (peer.View.IsNone || coordinator >= Self.Node || peer.State != NodeState.Operational || peer.View == _view?.Id ||
             !_peers.TryGetValue(coordinator, out var c) || c.View != peer.View || c.State != NodeState.Operational ||
             !ConnectedBothWays(coordinator, now) || c.BothWaysSince == Instant.Never)
         {
@@ -295,16 +296,14 @@ public sealed partial class MembershipEngine
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
 
     /// <summary>
-    /// Greedy clique: a node joins when it and every node already chosen hear each other. Members of our view come
-    /// first (in node order), then the others: a newcomer whose heard list has not yet filled in must never push out
-    /// a member that is still connected (the heal churn the test bed found).
+    /// Greedy clique: a node joins when it and every node already chosen hear each other, in the order of
+    /// <see cref="Rank"/>, then node order: a newcomer, or a member coming back from a cut, whose heard list has not
+    /// yet filled in must never push out a member that is still connected (the heal churn the test bed found).
     /// </summary>
     private MemberId[] Clique(List<NodeId> candidates)
     {
         var chosen = new List<NodeId> { Self.Node };
-        var ordered = candidates.Where(c => c != Self.Node)
-            .OrderBy(c => _view is not null && _view.TryGetMember(c, out var m) && m.Incarnation == _peers[c].Incarnation ? 0 : 1)
-            .ThenBy(c => c);
+        var ordered = candidates.Where(c => c != Self.Node).OrderBy(Rank).ThenBy(c => c);
         foreach (var candidate in ordered)
         {
             var p = _peers[candidate];
@@ -331,6 +330,21 @@ public sealed partial class MembershipEngine
         }
 
         return [.. chosen.Select(n => n == Self.Node ? Self : new MemberId(n, _peers[n].Incarnation)).Order()];
+    }
+
+    /// <summary>
+    /// Clique order: members of our view that still report it, then members that have moved on to a view of their
+    /// own (they left us, for example on the other side of a cut), then newcomers.
+    /// </summary>
+    private int Rank(NodeId node)
+    {
+        var p = _peers[node];
+        if (_view is null || !_view.TryGetMember(node, out var m) || m.Incarnation != p.Incarnation)
+        {
+            return 2;
+        }
+
+        return p.View == _view.Id ? 0 : 1;
     }
 
     private static bool SameMembers(MemberId[] desired, IReadOnlyList<MemberId> members)
