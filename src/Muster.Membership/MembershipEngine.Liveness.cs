@@ -248,7 +248,8 @@ public sealed partial class MembershipEngine
             }
 
             var coordinator = peer.View.Coordinator;
-            bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation;
+            bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation &&
+                !MovedOn(peer, now);
             if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator != Self.Node && coordinator != peer.Node &&
                 peer.Hears(coordinator) && !ConnectedBothWays(coordinator, now) && peer.State == NodeState.Operational)
             {
@@ -291,6 +292,14 @@ public sealed partial class MembershipEngine
         var since = c.BothWaysSince > c.ViewReportedSince ? c.BothWaysSince : c.ViewReportedSince;
         return now - since > _options.FailureTimeout + _options.ConsensusTimeout * 2;
     }
+
+    /// <summary>
+    /// True when a member of our view has been operational in a newer view for longer than a view change takes: it
+    /// has left ours (we missed that view change, or were left out of it), so it is judged like any other peer.
+    /// </summary>
+    private bool MovedOn(PeerState peer, Instant now) =>
+        _view is not null && !peer.View.IsNone && peer.View > _view.Id && peer.State == NodeState.Operational &&
+        now - peer.ViewReportedSince > _options.FailureTimeout + _options.ConsensusTimeout * 2;
 
     private bool RestartedMember(PeerState peer) =>
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
