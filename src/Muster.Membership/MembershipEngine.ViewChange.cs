@@ -248,8 +248,10 @@ public sealed partial class MembershipEngine
                 continue;
             }
 
+            // From an outsider, any member we hear both ways counts, even one whose heartbeats do not yet show the view
+            // we just installed together; but not one that has already moved on to a newer view of its own.
             if (p.Incarnation == member.Incarnation && IsAlive(p, now) && now - p.LastHeard < _options.HeartbeatInterval * 2 &&
-                p.Hears(Self.Node) && p.View == _view.Id && p.State == NodeState.Operational)
+                p.Hears(Self.Node) && (outsider ? p.View <= _view.Id : p.View == _view.Id && p.State == NodeState.Operational))
             {
                 lower = node;
                 return true;
