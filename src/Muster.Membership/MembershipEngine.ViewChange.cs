@@ -205,7 +205,7 @@ public sealed partial class MembershipEngine
             // would let two coordinators that cannot hear each other take this node from one another in turn.
             Counters.PreparesIgnored++;
             Emit(outbox, LogLevel.Debug, $"ignoring proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
-                $"{lower}, a member of our view {_view!.Id} that we hear both ways now");
+                $"{lower}, {(lower == _promised.Coordinator && _state == NodeState.Flushing ? $"the lower coordinator of proposal {_promised} we are bound to" : $"a member of our view {_view?.Id}")}, which we hear both ways now");
             return true;
         }
 
@@ -230,6 +230,17 @@ public sealed partial class MembershipEngine
     private bool StaysWithLowerMember(Prepare prepare, NodeId proposer, Instant now, out NodeId lower)
     {
         lower = default;
+        if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator < proposer &&
+            _promised.Coordinator != Self.Node && !Array.Exists(prepare.Members, m => m.Node == _promised.Coordinator) &&
+            _peers.TryGetValue(_promised.Coordinator, out var bound) && IsAlive(bound, now) &&
+            now - bound.LastHeard < _options.HeartbeatInterval * 2 && bound.Hears(Self.Node))
+        {
+            // We are bound to a lower coordinator's proposal, and this one leaves that coordinator out while we hear
+            // it both ways: the lowest coordinator wins here too.
+            lower = _promised.Coordinator;
+            return true;
+        }
+
         if (_view is null || _state != NodeState.Operational)
         {
             return false;
