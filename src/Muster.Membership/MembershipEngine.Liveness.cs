@@ -185,8 +185,10 @@ public sealed partial class MembershipEngine
     private MemberId[] WithoutSplitViews(MemberId[] desired, Instant now)
     {
         var result = desired;
-        // Members of our own view are ours whatever their last heartbeat still says; only newcomers come as a group.
-        foreach (var group in desired.Where(m => m.Node != Self.Node && _view?.Members.Contains(m) != true &&
+        // Members of our own view are ours whatever their last heartbeat still says; only newcomers come as a group,
+        // and members that have moved on to a newer view (they are judged like any other peer, see MovedOn).
+        foreach (var group in desired.Where(m => m.Node != Self.Node &&
+                         (_view?.Members.Contains(m) != true || MovedOn(_peers[m.Node], now)) &&
                          _peers[m.Node].View is { IsNone: false } v && v != _view?.Id)
                      .GroupBy(m => _peers[m.Node].View))
         {
