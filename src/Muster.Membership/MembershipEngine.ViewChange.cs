@@ -241,15 +241,22 @@ public sealed partial class MembershipEngine
             return true;
         }
 
-        if (_view is null || _state != NodeState.Operational)
+        if (_view is null)
         {
             return false;
         }
 
         // A proposer from outside our view (a merge) must take our view whole: it may leave out none of our members
-        // that we hear both ways right now (right after a heal its heard lists are still filling in). A proposer from
-        // inside our view may leave out a member only if that member is not lower than itself.
+        // that we hear both ways right now (right after a heal its heard lists are still filling in). This holds while
+        // we are bound to another proposal too: until a view is installed we are still in ours, and its members are
+        // still with us. A proposer from inside our view may leave out a member only if that member is not lower than
+        // itself, and only while we are operational (bound, the rule above decides).
         bool outsider = !_view.Contains(proposer);
+        if (!outsider && _state != NodeState.Operational)
+        {
+            return false;
+        }
+
         foreach (var member in _view.Members)
         {
             var node = member.Node;
