@@ -195,6 +195,13 @@ public sealed partial class MembershipEngine
             // Excluded members count too: they are alive, and taking the rest without them is the split to avoid.
             bool missing = _peers.Values.Any(p => p.View == group.Key && IsAlive(p, now) &&
                 !Array.Exists(desired, d => d.Node == p.Node));
+
+            // So does a node that we do not hear but every member of the group does: we cannot tell its view (we may
+            // never have heard it, across a one-way link, or only before a cut longer than the failure timeout), and
+            // if it is in theirs, taking them without it is that split. If it is gone, they stop hearing it within a
+            // failure timeout, as we did.
+            missing = missing || _peers.Values.Any(p => !IsAlive(p, now) && !Array.Exists(desired, d => d.Node == p.Node) &&
+                group.All(m => _peers[m.Node].Hears(p.Node)));
             if (missing)
             {
                 result = [.. result.Where(m => !group.Contains(m))];
