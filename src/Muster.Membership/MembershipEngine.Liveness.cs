@@ -298,6 +298,13 @@ public sealed partial class MembershipEngine
             return false;
         }
 
+        if (_promised.Coordinator == coordinator && now - _promisedAt <= _options.FailureTimeout + _options.ConsensusTimeout * 2)
+        {
+            // We promised a proposal of its within that time: it is trying to take us (its view changes may be slow,
+            // for example across a delayed link), so it does not leave us out.
+            return false;
+        }
+
         var since = c.BothWaysSince > c.ViewReportedSince ? c.BothWaysSince : c.ViewReportedSince;
         return now - since > _options.FailureTimeout + _options.ConsensusTimeout * 2;
     }
