@@ -19,7 +19,7 @@ public class ViewChangeOrderTests
     /// <summary>
     /// Senders on every node multicast without pause through a partition that cuts off the sequencer (n1 | n2 n3; its
     /// own packets are dropped 200 ms before the packets to it), its heal, a SIGKILL of the sequencer and its restart. Every receiver's sequence is then checked
-    /// (<see cref="OrderedTraffic.Check"/>): one global order across views (any two messages two receivers both
+    /// (<see cref="OrderedTraffic.Check()"/>): one global order across views (any two messages two receivers both
     /// delivered come in the same relative order at both), no duplicates, each sender's messages in the order sent,
     /// every live sender received back everything it sent, and no loss where virtual synchrony promises delivery:
     /// a message is owed to a receiver when the receiver was in the configuration its sender received it back in and

@@ -57,7 +57,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
     /// <summary>A group membership change as one instance received it: the cluster view it names and the member nodes.</summary>
     /// <param name="View">The view id the change carried.</param>
     /// <param name="Members">The member nodes, ascending, comma-separated.</param>
-    public readonly record struct Configuration(ViewId View, string Members)
+    public readonly record struct GroupConfiguration(ViewId View, string Members)
     {
         /// <inheritdoc/>
         public override string ToString() => $"(view {View} [{Members}])";
@@ -133,8 +133,8 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
     /// <summary>
     /// After <see cref="StopSendingAsync"/>: waits until every live instance is in the same configuration, has received
-    /// back every message it sent, and no receiver misses a message it is owed (see <see cref="Check"/>). Returns false
-    /// at the deadline instead of throwing, so the caller can print the full <see cref="Check"/>.
+    /// back every message it sent, and no receiver misses a message it is owed (see <see cref="Check()"/>). Returns false
+    /// at the deadline instead of throwing, so the caller can print the full <see cref="Check()"/>.
     /// </summary>
     public async Task<bool> WaitForQuiescenceAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -165,9 +165,11 @@ public sealed class OrderedTraffic : IAsyncDisposable
     /// leave together, and is not owed.</item>
     /// </list>
     /// </summary>
-    public IReadOnlyList<string> Check()
+    public IReadOnlyList<string> Check() => Check(Snapshot());
+
+    /// <summary>The checks of <see cref="Check()"/> over recorded logs (also used by the checks' own tests).</summary>
+    public static IReadOnlyList<string> Check(IReadOnlyList<InstanceLog> snap)
     {
-        var snap = Snapshot();
         var problems = new List<string>();
         foreach (var r in snap)
         {
@@ -217,7 +219,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
     /// <summary>
     /// Messages delivered in different views at different instances (by the view of the configuration each was
-    /// delivered in). Not a check: printed to help read a failure of <see cref="Check"/>.
+    /// delivered in). Not a check: printed to help read a failure of <see cref="Check()"/>.
     /// </summary>
     public IReadOnlyList<string> DeliveredInDifferentViews(int max = 10)
     {
@@ -305,7 +307,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
         }
     }
 
-    private static IEnumerable<(View A, View B)> Pairs(List<View> snap)
+    private static IEnumerable<(InstanceLog A, InstanceLog B)> Pairs(IReadOnlyList<InstanceLog> snap)
     {
         for (int a = 0; a < snap.Count; a++)
         {
@@ -318,7 +320,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
     // Two sequences over the same set of messages agree on the relative order of every pair exactly when they are
     // equal; at the first position where they differ, the two messages found there are a pair in opposite orders.
-    private static string? FirstInversion(View a, View b)
+    private static string? FirstInversion(InstanceLog a, InstanceLog b)
     {
         var inB = b.Deliveries.Select(d => d.Id).ToHashSet();
         var inA = a.Deliveries.Select(d => d.Id).ToHashSet();
@@ -350,7 +352,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
     }
 
     // The loss rule of Check, item 5; grouped per (sender, receiver, configuration).
-    private static IEnumerable<string> Owed(List<View> snap)
+    private static IEnumerable<string> Owed(IReadOnlyList<InstanceLog> snap)
     {
         foreach (var s in snap)
         {
@@ -368,7 +370,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
                     string nextS = s.Next(k);
                     string nextR = r.Next(j);
-                    if (nextS != nextR || nextS == View.EndedMark)
+                    if (nextS != nextR || nextS == InstanceLog.EndedMark)
                     {
                         continue;
                     }
@@ -409,7 +411,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
         instance.Reader = ReadAsync(instance);
         string self = node.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await WaitUntilAsync(t => t.Snapshot().Single(v => v.Name == instance.Name).Configs.LastOrDefault().Members?.Split(',').Contains(self) == true,
+        await WaitUntilAsync(t => t.Snapshot().Single(v => v.Name == instance.Name).Latest.Members?.Split(',').Contains(self) == true,
             timeout, $"{instance.Name} sees its own join", cancellationToken);
         return instance;
     }
@@ -465,7 +467,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
                             m.Deliveries.Add((id, m.Configs.Count - 1));
                             break;
                         case GroupMembershipChange change:
-                            m.Configs.Add(new Configuration(change.ViewId,
+                            m.Configs.Add(new GroupConfiguration(change.ViewId,
                                 string.Join(",", change.Members.Select(x => x.NodeId.Value).Distinct().Order())));
                             break;
                     }
@@ -510,7 +512,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
     }
 
     // Every live instance's latest configuration has exactly these member nodes.
-    private bool AllLiveSee(string members) => Snapshot().Where(v => !v.Ended).All(v => v.Configs.LastOrDefault().Members == members);
+    private bool AllLiveSee(string members) => Snapshot().Where(v => !v.Ended).All(v => v.Latest.Members == members);
 
     private async Task WaitUntilAsync(Func<OrderedTraffic, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
@@ -545,7 +547,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
     {
         var snap = Snapshot();
         var live = snap.Where(i => !i.Ended).ToList();
-        if (live.Count == 0 || live.Select(i => i.Configs.LastOrDefault()).Distinct().Count() != 1)
+        if (live.Count == 0 || live.Select(i => i.Latest).Distinct().Count() != 1)
         {
             return false;
         }
@@ -558,26 +560,36 @@ public sealed class OrderedTraffic : IAsyncDisposable
         return !Owed(snap).Any();
     }
 
-    private List<View> Snapshot()
+    private List<InstanceLog> Snapshot()
     {
         lock (_sync)
         {
-            return [.. _instances.Select(i => new View(i.Name, i.Node, i.Incarnation, i.Sent, i.Ended, [.. i.Configs], [.. i.Deliveries]))];
+            return [.. _instances.Select(i => new InstanceLog(i.Name, i.Node, i.Incarnation, i.Sent, i.Ended, [.. i.Configs], [.. i.Deliveries]))];
         }
     }
 
-    // An instance as of one moment, for the checks.
-    private sealed record View(string Name, int Node, ulong Incarnation, long Sent, bool Ended,
-        List<Configuration> Configs, List<(MessageId Id, int Config)> Deliveries)
+    /// <summary>What one instance sent and received, as of one moment: the input of <see cref="Check(IReadOnlyList{InstanceLog})"/>.</summary>
+    /// <param name="Name">For messages: <c>n{node}#{incarnation}</c>.</param>
+    /// <param name="Node">The instance's node.</param>
+    /// <param name="Incarnation">Its daemon's incarnation (the <see cref="MessageId.Incarnation"/> of what it sent).</param>
+    /// <param name="Sent">Messages it sent that the daemon acknowledged: numbers 0 to Sent - 1.</param>
+    /// <param name="Ended">True when its stream ended (its daemon was killed).</param>
+    /// <param name="Configs">The group membership changes it received, in order.</param>
+    /// <param name="Deliveries">The messages it received, in order, each with the index in <paramref name="Configs"/> of the configuration it came in (-1 before any).</param>
+    public sealed record InstanceLog(string Name, int Node, ulong Incarnation, long Sent, bool Ended,
+        IReadOnlyList<GroupConfiguration> Configs, IReadOnlyList<(MessageId Id, int Config)> Deliveries)
     {
-        public const string EndedMark = "(ended)";
+        internal const string EndedMark = "(ended)";
 
-        public bool IsOwn(MessageId m) => m.Node == Node && m.Incarnation == Incarnation;
+        // The configuration it is in now (default before its first).
+        internal GroupConfiguration Latest => Configs.Count == 0 ? default : Configs[^1];
+
+        internal bool IsOwn(MessageId m) => m.Node == Node && m.Incarnation == Incarnation;
 
         // How many configurations before index k equal the one at k (a group can return to the same members in one view).
-        public int Occurrence(int k) => Configs.Take(k).Count(c => c == Configs[k]);
+        internal int Occurrence(int k) => Configs.Take(k).Count(c => c == Configs[k]);
 
-        public int IndexOf(Configuration c, int occurrence)
+        internal int IndexOf(GroupConfiguration c, int occurrence)
         {
             for (int k = 0; k < Configs.Count; k++)
             {
@@ -591,9 +603,9 @@ public sealed class OrderedTraffic : IAsyncDisposable
         }
 
         // What came after configuration k: the next one, or "still in it" (alive), or the end of the instance.
-        public string Next(int k) => k + 1 < Configs.Count ? Configs[k + 1].ToString() : Ended ? EndedMark : "(current)";
+        internal string Next(int k) => k + 1 < Configs.Count ? Configs[k + 1].ToString() : Ended ? EndedMark : "(current)";
 
-        public string Where(int config) => config < 0 ? "(before any configuration)" : $"in {Configs[config]}";
+        internal string Where(int config) => config < 0 ? "(before any configuration)" : $"in {Configs[config]}";
     }
 
     private sealed class Instance(int node, ulong incarnation, MusterClient client, ProcessGroup group)
@@ -607,7 +619,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
         public Task? Sender { get; set; }
         public long Sent;
         public bool Ended;
-        public List<Configuration> Configs { get; } = [];
+        public List<GroupConfiguration> Configs { get; } = [];
         public List<(MessageId Id, int Config)> Deliveries { get; } = [];
     }
 }
