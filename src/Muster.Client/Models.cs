@@ -13,6 +13,10 @@ namespace Muster.Client;
 /// <param name="Members">The members of the installed view.</param>
 /// <param name="Timeouts">The effective timeouts, by name, in the daemon's order.</param>
 /// <param name="Counters">The daemon's counters, by name, in the daemon's order.</param>
+/// <param name="Peers">
+/// Counters per configured peer, by node id (for example <see cref="PeerCounters.DeclaredFailedWhileLinkUp"/>);
+/// null when the daemon does not report them (one from before they existed).
+/// </param>
 public sealed record DaemonStatus(
     NodeId NodeId,
     string NodeName,
@@ -22,7 +26,8 @@ public sealed record DaemonStatus(
     int ProtocolVersion,
     IReadOnlyList<MemberInfo> Members,
     IReadOnlyList<KeyValuePair<string, TimeSpan>> Timeouts,
-    IReadOnlyList<KeyValuePair<string, long>> Counters);
+    IReadOnlyList<KeyValuePair<string, long>> Counters,
+    IReadOnlyList<PeerCounters>? Peers = null);
 
 /// <summary>The outcome of <see cref="ProcessGroup.TrySendAsync"/>.</summary>
 public enum SendResult

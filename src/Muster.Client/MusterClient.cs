@@ -174,7 +174,7 @@ public sealed class MusterClient : IAsyncDisposable
     public async Task<DaemonStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         var s = await RequestAsync<StatusResponse>(GetStatusRequest.Instance, cancellationToken).ConfigureAwait(false);
-        return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters);
+        return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters, s.Peers);
     }
 
     /// <summary>Lists the cluster keys the daemon holds: the one it seals with, and any staged or previous key.</summary>

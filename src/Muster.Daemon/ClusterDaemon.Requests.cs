@@ -267,6 +267,6 @@ internal sealed partial class ClusterDaemon
         counters.Add(new("requests_waiting", _blocked.Count));
         return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _engine.CurrentView?.Id ?? ViewId.None,
             _engine.State.ToString().ToLowerInvariant(), _engine.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
-            _engine.EffectiveTimeouts(), counters);
+            _engine.EffectiveTimeouts(), counters, PeerCountersList());
     }
 }

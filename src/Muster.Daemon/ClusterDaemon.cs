@@ -345,6 +345,7 @@ internal sealed partial class ClusterDaemon : IDisposable
                         _logger.Write(ev.Level, "membership", ev.Text!);
                         break;
                     case MembershipEventKind.ViewChanged:
+                        AuditDepartures(ev.ViewChange!, now);
                         OnViewChanged(ev.ViewChange!);
                         _groups.OnMembershipEvent(ev, _groupEvents);
                         break;

@@ -35,6 +35,8 @@ public sealed class DocumentationTests
     [InlineData("protocol_version")]
     [InlineData("timeouts_ms")]
     [InlineData("counters")]
+    [InlineData("peers")]
+    [InlineData("declared_failed_while_link_up")]
     [InlineData("incarnation")]
     [InlineData("joined_view_id")]
     [InlineData("member_count")]

@@ -50,6 +50,9 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
     // GetKeysRequest and KeyOperationRequest are answered NotSupported, as a musterd from before encryption would.
     public bool KeysNotSupported { get; set; }
 
+    // StatusResult ends after the counters, as from a musterd that predates per-peer counters.
+    public bool PeersNotReported { get; set; }
+
     public TaskCompletionSource LeaveRequested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public static FakeDaemon Start()
@@ -104,7 +107,8 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
                 case GetStatusRequest:
                     var status = Samples.Status(NoView ? ViewId.None : Samples.View);
                     session.Reply(requestId, new StatusResponse(status.NodeId, status.NodeName, status.ClusterName, status.ViewId,
-                        status.State, (ushort)status.ProtocolVersion, status.Members, status.Timeouts, status.Counters));
+                        status.State, (ushort)status.ProtocolVersion, status.Members, status.Timeouts, status.Counters,
+                        PeersNotReported ? null : status.Peers));
                     break;
                 case GetLinksRequest:
                     session.Reply(requestId, LinksCommandTests.Sample);

@@ -36,7 +36,9 @@ internal static class Samples
         MessageType.StatusResult => new StatusResponse(
             new NodeId(7), "node7", "prod", View, "operational", 2, [Member(1), Member(8)],
             [new("token", TimeSpan.FromMilliseconds(3000)), new("join", TimeSpan.FromMilliseconds(50))],
-            [new("messages_sent", 12345), new("retransmits", -1)]),
+            [new("messages_sent", 12345), new("retransmits", -1)],
+            [new PeerCounters(new NodeId(1), "node1", [new(PeerCounters.DeclaredFailedWhileLinkUp, 2)]),
+                new PeerCounters(new NodeId(8), "node8", [])]),
         MessageType.MembersResult => new MembersResponse(ClusterView()),
         MessageType.GroupsResult => new GroupsResponse([new GroupSummary("locks", 3), new GroupSummary("ä-group", 1)]),
         MessageType.GroupMembersResult => new GroupMembersResponse([new(new NodeId(1), 4000), new(new NodeId(2), 4001)]),

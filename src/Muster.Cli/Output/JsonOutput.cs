@@ -59,8 +59,42 @@ internal static class JsonOutput
 
         json.WriteEndObject();
         WriteKeys(json, keys);
+        WritePeers(json, status.Peers);
         json.WriteEndObject();
     });
+
+    // null when musterd does not report per-peer counters (one from before they existed).
+    private static void WritePeers(Utf8JsonWriter json, IReadOnlyList<PeerCounters>? peers)
+    {
+        if (peers is null)
+        {
+            json.WriteNull("peers");
+            return;
+        }
+
+        json.WriteStartArray("peers");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var peer in peers)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("node_id", peer.Node.Value);
+            json.WriteString("name", peer.Name);
+            json.WriteStartObject("counters");
+            seen.Clear();
+            foreach (var (name, value) in peer.Counters)
+            {
+                if (seen.Add(name))
+                {
+                    json.WriteNumber(name, value);
+                }
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
 
     // `muster key status` (operation null) and the key steps (operation and outcome added).
     public static string Keys(KeysResponse keys, string? operation, bool indented = true) => Write(indented, json =>

@@ -66,12 +66,35 @@ internal static class TextOutput
         }
 
         counters.Write(output);
+        if (status.Peers is { Count: > 0 } peers)
+        {
+            output.WriteLine();
+            PeerTable(output, peers);
+        }
+
         if (keys is { Encrypted: true })
         {
             output.WriteLine();
             TableWriter.WriteHeading(output, $"Keys ({Count(keys.Keys.Count, "key")})");
             KeyTable(output, keys);
         }
+    }
+
+    // One column per counter name, in the order the daemon first reports them, so a counter added later shows up
+    // without a CLI change; a peer that lacks one shows "-".
+    private static void PeerTable(TextWriter output, IReadOnlyList<PeerCounters> peers)
+    {
+        TableWriter.WriteHeading(output, $"Peers ({Count(peers.Count, "peer")})");
+        var names = peers.SelectMany(p => p.Counters.Select(c => c.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var table = new TableWriter([new Column("NODE ID", Align.Right), new Column("NAME"),
+            .. names.Select(n => new Column(n.Replace('_', ' ').ToUpperInvariant(), Align.Right))]);
+        foreach (var peer in peers)
+        {
+            table.AddRow([peer.Node.ToString(), Escape(peer.Name),
+                .. names.Select(n => peer.Counters.FirstOrDefault(c => c.Key == n) is { Key: not null } c ? Number(c.Value) : "-")]);
+        }
+
+        table.Write(output);
     }
 
     // `muster key status` and the key steps: encryption on or off, then the keys.
