@@ -363,6 +363,7 @@ public static class SeedGenerator
             [new MemberChange(new NodeId(2), 12, "beta", MembershipChange.Joined, string.Empty),
              new MemberChange(new NodeId(3), 13, "gamma", MembershipChange.Failed, "no heartbeat")]);
         yield return new GroupMessageEvent("locks", p2, new byte[] { 9, 8, 7 });
+        yield return new GroupMessageOutcomeUnknownEvent("locks", p2, new byte[] { 6, 5 });
         yield return new GroupMembershipChangedEvent("locks", view, [p1, p2],
             [new GroupMemberChange(p2, GroupChangeReason.Join)], [new GroupMemberChange(new IpcGroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown)]);
 

@@ -39,7 +39,10 @@ public enum SendResult
     TryAgain,
 }
 
-/// <summary>Something that happened in a group: a <see cref="GroupMessage"/> or a <see cref="GroupMembershipChange"/>.</summary>
+/// <summary>
+/// Something that happened in a group: a <see cref="GroupMessage"/>, a <see cref="GroupMembershipChange"/> or a
+/// <see cref="GroupMessageOutcomeUnknown"/>.
+/// </summary>
 public abstract record GroupEvent
 {
     private protected GroupEvent(string group)
@@ -63,6 +66,29 @@ public sealed record GroupMessage : GroupEvent
     }
 
     /// <summary>The process that sent it (node id and pid).</summary>
+    public GroupMember Sender { get; }
+
+    /// <summary>The message.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
+}
+
+/// <summary>
+/// A message this process sent will not be delivered to it, and may or may not have been delivered to the members on
+/// the other side of a view change (the view's sequencer was lost before this side learned the message's place in
+/// the order). It is not resent: resending could deliver it twice. Applications that must know resend it themselves
+/// after checking, or make their messages idempotent.
+/// </summary>
+public sealed record GroupMessageOutcomeUnknown : GroupEvent
+{
+    /// <summary>Creates the event.</summary>
+    public GroupMessageOutcomeUnknown(string group, GroupMember sender, ReadOnlyMemory<byte> payload)
+        : base(group)
+    {
+        Sender = sender;
+        Payload = payload;
+    }
+
+    /// <summary>This process (node id and pid).</summary>
     public GroupMember Sender { get; }
 
     /// <summary>The message.</summary>

@@ -438,6 +438,10 @@ public sealed class MusterClient : IAsyncDisposable
                 await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, message.Sender, message.Payload), token)
                     .ConfigureAwait(false);
                 break;
+            case GroupMessageOutcomeUnknownEvent unknown:
+                await DeliverToGroupAsync(unknown.Group, new GroupMessageOutcomeUnknown(unknown.Group, unknown.Sender, unknown.Payload), token)
+                    .ConfigureAwait(false);
+                break;
             case GroupMembershipChangedEvent change:
                 var converted = new GroupMembershipChange(change.Group, change.ViewId, change.Members, change.Joined, change.Left);
                 await DeliverToGroupAsync(change.Group, converted, token).ConfigureAwait(false);

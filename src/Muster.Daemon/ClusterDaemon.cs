@@ -385,18 +385,14 @@ internal sealed partial class ClusterDaemon : IDisposable
                 continue;
             }
 
-            if (ev.Kind == GroupEventKind.MessageOutcomeUnknown)
+            IpcEvent ipcEvent = ev.Kind switch
             {
-                // Not yet an IPC event: counted (messages_outcome_unknown) and logged.
-                _logger.Warn(Category, $"a multicast of {session} to group '{ev.Group}' has an unknown outcome: its " +
-                    "view's sequencer was lost in a view change; it was not delivered here and is not resent");
-                continue;
-            }
-
-            IpcEvent ipcEvent = ev.Kind == GroupEventKind.Message
-                ? new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload)
-                : new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
-                    [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]);
+                GroupEventKind.Message => new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload),
+                // Counted in messages_outcome_unknown; the sender is told, since only it can decide what to do.
+                GroupEventKind.MessageOutcomeUnknown => new GroupMessageOutcomeUnknownEvent(ev.Group, ToIpc(ev.Sender), ev.Payload),
+                _ => new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
+                    [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]),
+            };
             if (session.TryEnqueueEvent(ipcEvent) == EnqueueResult.AboveHighWater && !_engine.DeliveryPaused)
             {
                 // A reader is behind: stop delivering (so we stop acknowledging) until it catches up. The sequencer

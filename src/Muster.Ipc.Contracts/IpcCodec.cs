@@ -165,6 +165,7 @@ public static class IpcCodec
             MessageType.MembershipChanged => MembershipChangedEvent.Read(ref r),
             MessageType.GroupMessage => GroupMessageEvent.Read(ref r),
             MessageType.GroupMembershipChanged => GroupMembershipChangedEvent.Read(ref r),
+            MessageType.GroupMessageOutcomeUnknown => GroupMessageOutcomeUnknownEvent.Read(ref r),
             _ => null,
         };
 

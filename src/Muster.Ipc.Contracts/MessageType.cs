@@ -61,6 +61,8 @@ public enum MessageType : ushort
     GroupMessage = 0xC002,
     /// <summary><see cref="GroupMembershipChangedEvent"/>.</summary>
     GroupMembershipChanged = 0xC003,
+    /// <summary><see cref="GroupMessageOutcomeUnknownEvent"/>.</summary>
+    GroupMessageOutcomeUnknown = 0xC004,
 }
 
 /// <summary>Which direction and role a <see cref="MessageType"/> has.</summary>

@@ -57,6 +57,7 @@ internal static class Samples
             [new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Joined, string.Empty),
              new MemberChange(new NodeId(4), 104, "node4", MembershipChange.Failed, "token timeout")]),
         MessageType.GroupMessage => new GroupMessageEvent("locks", new GroupMember(new NodeId(2), 4001), new byte[] { 9, 8, 7 }),
+        MessageType.GroupMessageOutcomeUnknown => new GroupMessageOutcomeUnknownEvent("locks", new GroupMember(new NodeId(2), 4001), new byte[] { 6, 5 }),
         MessageType.GroupMembershipChanged => new GroupMembershipChangedEvent(
             "locks", View,
             [new(new NodeId(1), 4000), new(new NodeId(2), 4001)],

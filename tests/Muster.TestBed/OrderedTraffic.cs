@@ -209,8 +209,12 @@ public sealed class OrderedTraffic : IAsyncDisposable
         foreach (var s in snap.Where(s => !s.Ended))
         {
             var own = s.Deliveries.Select(d => d.Id).Where(s.IsOwn).Select(m => m.Number).ToHashSet();
-            var missing = Enumerable.Range(0, (int)s.Sent).Where(k => !own.Contains(k)).Select(k => $"{s.Name}:{k}").ToList();
-            Report(problems, missing, $"{s.Name} is alive but received back only {s.Sent - missing.Count} of the {s.Sent} messages it sent");
+            var missing = Enumerable.Range(0, (int)s.Sent).Where(k => !own.Contains(k) && !s.UnknownNumbers.Contains(k))
+                .Select(k => $"{s.Name}:{k}").ToList();
+            Report(problems, missing, $"{s.Name} is alive but received back only {s.Sent - missing.Count - s.UnknownNumbers.Count} " +
+                $"of the {s.Sent} messages it sent ({s.UnknownNumbers.Count} reported with outcome unknown)");
+            var unknownBack = own.Where(s.UnknownNumbers.Contains).Select(k => $"{s.Name}:{k}").ToList();
+            Report(problems, unknownBack, $"{s.Name} received back {unknownBack.Count} message(s) it was told have an unknown outcome");
         }
 
         problems.AddRange(Owed(snap).Select(o => o.ToString()));
@@ -466,6 +470,9 @@ public sealed class OrderedTraffic : IAsyncDisposable
                                 BinaryPrimitives.ReadUInt64LittleEndian(span[4..]), BinaryPrimitives.ReadInt64LittleEndian(span[12..]));
                             m.Deliveries.Add((id, m.Configs.Count - 1));
                             break;
+                        case GroupMessageOutcomeUnknown unknown when unknown.Payload.Length >= 20:
+                            m.Unknown.Add(BinaryPrimitives.ReadInt64LittleEndian(unknown.Payload.Span[12..]));
+                            break;
                         case GroupMembershipChange change:
                             m.Configs.Add(new GroupConfiguration(change.ViewId,
                                 string.Join(",", change.Members.Select(x => x.NodeId.Value).Distinct().Order())));
@@ -552,7 +559,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
             return false;
         }
 
-        if (live.Any(i => i.Deliveries.Count(d => i.IsOwn(d.Id)) < i.Sent))
+        if (live.Any(i => i.Deliveries.Count(d => i.IsOwn(d.Id)) + i.UnknownNumbers.Count < i.Sent))
         {
             return false;
         }
@@ -564,7 +571,8 @@ public sealed class OrderedTraffic : IAsyncDisposable
     {
         lock (_sync)
         {
-            return [.. _instances.Select(i => new InstanceLog(i.Name, i.Node, i.Incarnation, i.Sent, i.Ended, [.. i.Configs], [.. i.Deliveries]))];
+            return [.. _instances.Select(i => new InstanceLog(i.Name, i.Node, i.Incarnation, i.Sent, i.Ended, [.. i.Configs], [.. i.Deliveries],
+                new HashSet<long>(i.Unknown)))];
         }
     }
 
@@ -576,9 +584,16 @@ public sealed class OrderedTraffic : IAsyncDisposable
     /// <param name="Ended">True when its stream ended (its daemon was killed).</param>
     /// <param name="Configs">The group membership changes it received, in order.</param>
     /// <param name="Deliveries">The messages it received, in order, each with the index in <paramref name="Configs"/> of the configuration it came in (-1 before any).</param>
+    /// <param name="Unknown">
+    /// Numbers of its messages the daemon gave up with "outcome unknown" (their view's sequencer was lost): not owed
+    /// back to it, nor to anyone; and it must never receive them itself.
+    /// </param>
     public sealed record InstanceLog(string Name, int Node, ulong Incarnation, long Sent, bool Ended,
-        IReadOnlyList<GroupConfiguration> Configs, IReadOnlyList<(MessageId Id, int Config)> Deliveries)
+        IReadOnlyList<GroupConfiguration> Configs, IReadOnlyList<(MessageId Id, int Config)> Deliveries,
+        IReadOnlySet<long>? Unknown = null)
     {
+        internal IReadOnlySet<long> UnknownNumbers => Unknown ?? new HashSet<long>();
+
         internal const string EndedMark = "(ended)";
 
         // The configuration it is in now (default before its first).
@@ -621,5 +636,6 @@ public sealed class OrderedTraffic : IAsyncDisposable
         public bool Ended;
         public List<GroupConfiguration> Configs { get; } = [];
         public List<(MessageId Id, int Config)> Deliveries { get; } = [];
+        public HashSet<long> Unknown { get; } = [];
     }
 }
