@@ -58,6 +58,19 @@ internal sealed class TestCluster
     /// <summary>Drops every packet from <paramref name="from"/> to <paramref name="to"/> (one direction only).</summary>
     public void BlockOneWay(uint from, uint to) => _blocked.Add((new NodeId(from), new NodeId(to)));
 
+    /// <summary>Drops every packet to and from a node (a pulled cable).</summary>
+    public void Cut(uint id)
+    {
+        foreach (var other in Nodes.Keys.Where(n => n.Value != id))
+        {
+            _blocked.Add((new NodeId(id), other));
+            _blocked.Add((other, new NodeId(id)));
+        }
+    }
+
+    /// <summary>Removes every block.</summary>
+    public void HealAll() => _blocked.Clear();
+
     public void Collect(TestNode node)
     {
         foreach (var p in node.Outbox.Packets)
