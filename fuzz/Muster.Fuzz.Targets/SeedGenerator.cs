@@ -389,5 +389,13 @@ public static class SeedGenerator
             [new LinkInfo(0, "10.0.0.1:5405", "10.0.0.2:5405", true, true, 1, 1500, TimeSpan.FromMilliseconds(0.2),
                 TimeSpan.FromSeconds(5), 1, 0, 50, 49),
              new LinkInfo(1, "[fd00::1]:5405", "[fd00::2]:5405", false, false, 0, 9000, null, TimeSpan.FromSeconds(1), 2, 2, 50, 20)])]);
+
+        // Added with refusals in the status report; last, for the same reason.
+        yield return GetRefusalsRequest.Instance;
+        yield return new RefusalsResponse(
+            [new RefusalInfo(new NodeId(3), "gamma", "10.0.0.3:5405", RefusalDirection.Inbound, RefusalReason.NodeList,
+                "we refuse its packets: its node list differs from ours (it lists nodes 1,3; we list 1,2,3)", TimeSpan.FromMilliseconds(300), 12),
+             new RefusalInfo(NodeId.None, "", "10.0.0.9:5405", RefusalDirection.Inbound, RefusalReason.UnknownAddress,
+                "we drop its datagrams: this address is not in our node list", TimeSpan.FromSeconds(2), 3)]);
     }
 }
