@@ -335,6 +335,7 @@ public sealed partial class MembershipEngine
             EmitLimited(outbox, now, $"spoof:{source}", LogLevel.Warning,
                 $"dropped a packet from the address of node {source} claiming to be node {header.Sender}" +
                 (unknown ? ", which is not in our node list: the node lists differ" : ""));
+            // The claimed sender (tagged with bit 32) as the value: another claimed sender makes a new entry, with its own text.
             if (_peers.ContainsKey(source) &&
                 NoteRefusal(source, RefusalDirection.Inbound, RefuseReason.NodeList, header.Sender.Value | (1UL << 32), now) is { } fresh)
             {
@@ -383,14 +384,24 @@ public sealed partial class MembershipEngine
                 return true;
             }
 
-            string difference = peer.ListedNodes is { } theirs
-                ? DescribeNodeLists(theirs)
-                : $"its digest {digest:x16}, ours {_nodeListDigest:x16}";
-            EmitLimited(outbox, now, $"nodelist:{peer.Node}", LogLevel.Warning,
-                $"refused node {peer.Node}: its node list differs from ours ({difference})");
-            if (NoteRefusal(peer.Node, RefusalDirection.Inbound, RefuseReason.NodeList, digest, now) is { } fresh)
+            var fresh = NoteRefusal(peer.Node, RefusalDirection.Inbound, RefuseReason.NodeList, digest, now);
+            bool log = _logLimiter.TryAcquire($"nodelist:{peer.Node}", now, out long suppressed);
+            if (fresh is not null || log)
             {
-                fresh.Detail = $"we refuse its packets: its node list differs from ours ({difference})";
+                // Formatted only for a new refusal or a log line: a heartbeat every 100 ms must not build text each time.
+                string difference = peer.ListedNodes is { } theirs
+                    ? DescribeNodeLists(theirs)
+                    : $"its digest {digest:x16}, ours {_nodeListDigest:x16}";
+                if (fresh is not null)
+                {
+                    fresh.Detail = $"we refuse its packets: its node list differs from ours ({difference})";
+                }
+
+                if (log)
+                {
+                    string text = $"refused node {peer.Node}: its node list differs from ours ({difference})";
+                    Emit(outbox, LogLevel.Warning, suppressed > 0 ? $"{text} ({suppressed} similar suppressed)" : text);
+                }
             }
 
             SendRefuse(peer.Node, RefuseReason.NodeList, _nodeListDigest, now, outbox);
