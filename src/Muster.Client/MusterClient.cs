@@ -190,6 +190,15 @@ public sealed class MusterClient : IAsyncDisposable
     public Task<LinksResponse> GetLinksAsync(CancellationToken cancellationToken = default) =>
         RequestAsync<LinksResponse>(GetLinksRequest.Instance, cancellationToken);
 
+    /// <summary>
+    /// Why packets between this node and others are refused or dropped, as seen lately: another config version,
+    /// node list or cluster name, another key file, datagrams from addresses outside the node list (see docs/cli.md,
+    /// <c>muster status</c>). Empty when nothing is refused.
+    /// </summary>
+    /// <remarks>A musterd from before this request answers <see cref="ErrorCode.NotSupported"/>.</remarks>
+    public async Task<IReadOnlyList<RefusalInfo>> GetRefusalsAsync(CancellationToken cancellationToken = default) =>
+        (await RequestAsync<RefusalsResponse>(GetRefusalsRequest.Instance, cancellationToken).ConfigureAwait(false)).Refusals;
+
     /// <summary>Runs one step of an online key rotation on this node (see docs/security.md).</summary>
     /// <param name="operation">
     /// <see cref="KeyOperation.Load"/> (read the key file again and accept a new key in it),

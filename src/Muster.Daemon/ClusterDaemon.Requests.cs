@@ -72,6 +72,9 @@ internal sealed partial class ClusterDaemon
             case GetLinksRequest:
                 session.Reply(id, BuildLinks(now));
                 return true;
+            case GetRefusalsRequest:
+                session.Reply(id, BuildRefusals(now));
+                return true;
             case KeyOperationRequest keyOperation:
                 HandleKeyRequest(session, id, keyOperation);
                 return true;

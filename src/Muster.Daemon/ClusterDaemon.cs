@@ -8,6 +8,7 @@ using Muster.Membership;
 using Muster.Membership.Groups;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Wire;
 
 namespace Muster.Daemon;
 
@@ -67,6 +68,8 @@ internal sealed partial class ClusterDaemon : IDisposable
         ClusterName = config.ClusterName,
         ConfigVersion = config.ConfigVersion,
         Nodes = [.. config.Nodes.Select(n => n.NodeId)],
+        // Names and addresses count too: nodes whose lists differ in any of them refuse each other and say so.
+        NodeEntryHashes = config.Nodes.ToDictionary(n => n.NodeId, n => NodeListDigest.EntryHash(n.NodeId, n.Name, n.Endpoints)),
         HeartbeatInterval = config.Timing.HeartbeatInterval,
         FailureTimeout = config.Timing.FailureTimeout,
         ConsensusTimeout = config.Timing.ConsensusTimeout,

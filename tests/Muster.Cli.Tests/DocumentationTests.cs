@@ -52,6 +52,12 @@ public sealed class DocumentationTests
     [InlineData("key_file")]
     [InlineData("replaced")]
     [InlineData("created_directory")]
+    [InlineData("refusals")]
+    [InlineData("address")]
+    [InlineData("direction")]
+    [InlineData("reason")]
+    [InlineData("text")]
+    [InlineData("age_ms")]
     public void Json_fields_are_documented(string field)
     {
         // As a field table's entry: `name`, or `parent[].name`.

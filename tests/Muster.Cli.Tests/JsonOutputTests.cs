@@ -16,7 +16,7 @@ public sealed class JsonOutputTests
         var root = doc.RootElement;
 
         Assert.Equal(
-            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters", "encrypted", "keys", "peers"],
+            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters", "encrypted", "keys", "peers", "refusals"],
             Names(root));
         Assert.Equal(1u, root.GetProperty("node_id").GetUInt32());
         Assert.Equal("alpha", root.GetProperty("node_name").GetString());
@@ -115,7 +115,7 @@ public sealed class JsonOutputTests
         using var doc = JsonDocument.Parse(JsonOutput.Nodes(Samples.ClusterView(), new NodeId(2)));
         var root = doc.RootElement;
 
-        Assert.Equal(["view_id", "nodes"], Names(root));
+        Assert.Equal(["view_id", "nodes", "refusals"], Names(root));
         Assert.Equal("1.1c", root.GetProperty("view_id").GetString());
         var nodes = root.GetProperty("nodes");
         Assert.Equal(3, nodes.GetArrayLength());

@@ -30,6 +30,7 @@ internal static class Samples
         MessageType.GetKeys => GetKeysRequest.Instance,
         MessageType.KeyOperation => new KeyOperationRequest(KeyOperation.Activate),
         MessageType.GetLinks => GetLinksRequest.Instance,
+        MessageType.GetRefusals => GetRefusalsRequest.Instance,
         MessageType.HelloOk => new HelloOkResponse(1, new NodeId(7), "node7", "prod", 1 << 20),
         MessageType.Ok => OkResponse.Instance,
         MessageType.Error => new ErrorResponse(ErrorCode.TryAgain, "send queue full"),
@@ -52,6 +53,13 @@ internal static class Samples
                  new LinkInfo(1, "[fe80::1%2]:5405", "[fe80::2%2]:5405", false, false, 1, 9000, null,
                     TimeSpan.FromMilliseconds(250), 3, 3, 900, 600)]),
              new PeerLinks(new NodeId(3), "node3", [])]),
+        MessageType.RefusalsResult => new RefusalsResponse(
+            [new RefusalInfo(new NodeId(3), "node3", "10.0.0.3:5405", RefusalDirection.Inbound, RefusalReason.NodeList,
+                "we refuse its packets: its node list differs from ours (it lists nodes 1,3; we list 1,2,3)", TimeSpan.FromMilliseconds(120), 42),
+             new RefusalInfo(NodeId.None, "", "[fd00::9]:5405", RefusalDirection.Inbound, RefusalReason.UnknownAddress,
+                "we drop its datagrams: this address is not in our node list", TimeSpan.FromSeconds(3), 7),
+             new RefusalInfo(new NodeId(2), "node2", "10.0.0.2:5405", RefusalDirection.Outbound, (RefusalReason)200,
+                "a reason from a newer daemon", TimeSpan.Zero, 1)]),
         MessageType.MembershipChanged => new MembershipChangedEvent(
             ClusterView(),
             [new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Joined, string.Empty),
