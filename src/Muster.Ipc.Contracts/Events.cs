@@ -72,6 +72,35 @@ public sealed record GroupMessageEvent(string Group, GroupMember Sender, ReadOnl
     }
 }
 
+/// <summary>
+/// A message this client sent to a group will not be delivered here, and may or may not have been delivered to the
+/// members on the other side of a view change: the view's sequencer was lost before this side learned the message's
+/// place in the order. It is not resent (that could deliver it twice). docs/protocol.md §6 explains when this happens.
+/// </summary>
+/// <param name="Group">The group.</param>
+/// <param name="Sender">The sending process (this client).</param>
+/// <param name="Payload">The message.</param>
+public sealed record GroupMessageOutcomeUnknownEvent(string Group, GroupMember Sender, ReadOnlyMemory<byte> Payload) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.GroupMessageOutcomeUnknown;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+        writer.WriteString(Group);
+        WireModel.WriteGroupMember(ref writer, Sender);
+        writer.WriteBlob(Payload.Span);
+    }
+
+    internal static GroupMessageOutcomeUnknownEvent Read(ref FrameReader r)
+    {
+        string group = r.ReadString("group");
+        var sender = WireModel.ReadGroupMember(ref r);
+        byte[] payload = r.ReadBlob("payload");
+        return new GroupMessageOutcomeUnknownEvent(group, sender, payload);
+    }
+}
+
 /// <summary>A group's membership changed (CPG confchg_fn).</summary>
 /// <param name="Group">The group.</param>
 /// <param name="ViewId">The cluster view in which the change happened.</param>

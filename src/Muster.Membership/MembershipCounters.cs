@@ -9,6 +9,7 @@ public sealed class MembershipCounters
     public long RefusedOtherCluster;
     public long RefusedConfigVersion;
     public long RefusedProtocolVersion;
+    public long RefusedNodeList;
     public long SpoofedSender;
     public long StaleIncarnation;
     public long WrongView;
@@ -41,6 +42,7 @@ public sealed class MembershipCounters
         new("refused_other_cluster", RefusedOtherCluster),
         new("refused_config_version", RefusedConfigVersion),
         new("refused_protocol_version", RefusedProtocolVersion),
+        new("refused_node_list", RefusedNodeList),
         new("spoofed_sender", SpoofedSender),
         new("stale_incarnation", StaleIncarnation),
         new("wrong_view", WrongView),

@@ -26,7 +26,8 @@ public sealed partial class MembershipEngine
             sequencer ? _nextSequence : _delivered,
             sequencer ? _stable : 0,
             _maxViewSequence,
-            [.. heard]);
+            [.. heard],
+            _nodeListDigest);
         var w = Begin(PacketType.Heartbeat, hb.EncodedSize, out byte[] buffer);
         hb.Write(ref w);
         foreach (var node in _configured)

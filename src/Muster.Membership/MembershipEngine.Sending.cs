@@ -32,6 +32,9 @@ public sealed partial class MembershipEngine
     private long _pendingBytes;
     private Instant _lastDataProgress;
 
+    /// <summary>The payloads queued here and not yet delivered back, in queue order (for tests).</summary>
+    internal IEnumerable<byte[]> QueuedPayloads(bool control) => _sendQueue.Where(m => m.Control == control).Select(m => m.Payload);
+
     /// <summary>Bytes of local messages not yet delivered back to this node.</summary>
     public long PendingBytes => _pendingBytes;
 
