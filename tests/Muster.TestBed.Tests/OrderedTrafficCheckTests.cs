@@ -62,6 +62,19 @@ public class OrderedTrafficCheckTests
     }
 
     [Fact]
+    public void AMessageWithOutcomeUnknown_IsNotOwedBack_ButMustNeverComeBack()
+    {
+        // n1 sent 0..2; 1 was given up with outcome unknown (its view's sequencer was lost): not owed back.
+        var told = Log(1, 3, [s_all], [(M(1, 0), 0), (M(1, 2), 0)]) with { Unknown = new HashSet<long> { 1 } };
+        Assert.Empty(Check([told]));
+
+        // Receiving it back anyway is a problem: the daemon said it would not be delivered here.
+        var back = Log(1, 3, [s_all], [(M(1, 0), 0), (M(1, 1), 0), (M(1, 2), 0)]) with { Unknown = new HashSet<long> { 1 } };
+        var problem = Assert.Single(Check([back]));
+        Assert.StartsWith("n1#1 received back 1 message(s) it was told have an unknown outcome: n1#1:1", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMessageOwedByVirtualSynchrony_ThatNeverArrives_IsLoss()
     {
         // n2 and n3 both leave s_all for s_twoThree: what n2 got back in s_all is owed to n3.

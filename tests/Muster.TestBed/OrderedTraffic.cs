@@ -212,7 +212,7 @@ public sealed class OrderedTraffic : IAsyncDisposable
             var missing = Enumerable.Range(0, (int)s.Sent).Where(k => !own.Contains(k) && !s.UnknownNumbers.Contains(k))
                 .Select(k => $"{s.Name}:{k}").ToList();
             Report(problems, missing, $"{s.Name} is alive but received back only {s.Sent - missing.Count - s.UnknownNumbers.Count} " +
-                $"of the {s.Sent} messages it sent ({s.UnknownNumbers.Count} reported with outcome unknown)");
+                $"of the {s.Sent} messages it sent" + (s.UnknownNumbers.Count > 0 ? $" ({s.UnknownNumbers.Count} more reported with outcome unknown)" : ""));
             var unknownBack = own.Where(s.UnknownNumbers.Contains).Select(k => $"{s.Name}:{k}").ToList();
             Report(problems, unknownBack, $"{s.Name} received back {unknownBack.Count} message(s) it was told have an unknown outcome");
         }
