@@ -56,19 +56,27 @@ public sealed record GroupMessageEvent(string Group, GroupMember Sender, ReadOnl
     /// <inheritdoc/>
     public override MessageType Type => MessageType.GroupMessage;
 
-    internal override void WriteBody(ref FrameWriter writer)
-    {
-        writer.WriteString(Group);
-        WireModel.WriteGroupMember(ref writer, Sender);
-        writer.WriteBlob(Payload.Span);
-    }
+    internal override void WriteBody(ref FrameWriter writer) => WriteMessage(ref writer, Group, Sender, Payload.Span);
 
     internal static GroupMessageEvent Read(ref FrameReader r)
+    {
+        var (group, sender, payload) = ReadMessage(ref r);
+        return new GroupMessageEvent(group, sender, payload);
+    }
+
+    internal static void WriteMessage(ref FrameWriter writer, string group, GroupMember sender, ReadOnlySpan<byte> payload)
+    {
+        writer.WriteString(group);
+        WireModel.WriteGroupMember(ref writer, sender);
+        writer.WriteBlob(payload);
+    }
+
+    internal static (string Group, GroupMember Sender, byte[] Payload) ReadMessage(ref FrameReader r)
     {
         string group = r.ReadString("group");
         var sender = WireModel.ReadGroupMember(ref r);
         byte[] payload = r.ReadBlob("payload");
-        return new GroupMessageEvent(group, sender, payload);
+        return (group, sender, payload);
     }
 }
 
@@ -85,18 +93,12 @@ public sealed record GroupMessageOutcomeUnknownEvent(string Group, GroupMember S
     /// <inheritdoc/>
     public override MessageType Type => MessageType.GroupMessageOutcomeUnknown;
 
-    internal override void WriteBody(ref FrameWriter writer)
-    {
-        writer.WriteString(Group);
-        WireModel.WriteGroupMember(ref writer, Sender);
-        writer.WriteBlob(Payload.Span);
-    }
+    // The same body as a GroupMessage.
+    internal override void WriteBody(ref FrameWriter writer) => GroupMessageEvent.WriteMessage(ref writer, Group, Sender, Payload.Span);
 
     internal static GroupMessageOutcomeUnknownEvent Read(ref FrameReader r)
     {
-        string group = r.ReadString("group");
-        var sender = WireModel.ReadGroupMember(ref r);
-        byte[] payload = r.ReadBlob("payload");
+        var (group, sender, payload) = GroupMessageEvent.ReadMessage(ref r);
         return new GroupMessageOutcomeUnknownEvent(group, sender, payload);
     }
 }

@@ -523,30 +523,13 @@ public sealed class OrderedTraffic : IAsyncDisposable
 
     private async Task WaitUntilAsync(Func<OrderedTraffic, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (true)
+        await SignalWait.UntilAsync(() =>
         {
-            Task changed;
             lock (_sync)
             {
-                changed = _changed.Task;
+                return _changed.Task;
             }
-
-            if (condition(this))
-            {
-                return;
-            }
-
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"group {_group}: {what}: not reached within {timeout.TotalSeconds:0} s\n{Summary()}\n{_cluster.Logs()}");
-            }
-        }
+        }, () => condition(this), timeout, () => $"group {_group}: {what}: not reached within {timeout.TotalSeconds:0} s\n{Summary()}\n{_cluster.Logs()}", cancellationToken);
     }
 
     // Cheap conditions first (one configuration, every message back at its sender); the loss rule only then.

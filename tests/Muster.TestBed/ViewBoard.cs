@@ -119,30 +119,13 @@ public sealed class ViewBoard : IAsyncDisposable
     /// <exception cref="TimeoutException">It did not hold within <paramref name="timeout"/>; the message shows every view and the logs.</exception>
     public async Task WaitUntilAsync(Func<ViewBoard, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (true)
+        await SignalWait.UntilAsync(() =>
         {
-            Task changed;
             lock (_sync)
             {
-                changed = _changed.Task;
+                return _changed.Task;
             }
-
-            if (condition(this))
-            {
-                return;
-            }
-
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{what}: not reached within {timeout.TotalSeconds:0} s\n{Describe()}\n{_cluster.Logs()}");
-            }
-        }
+        }, () => condition(this), timeout, () => $"{what}: not reached within {timeout.TotalSeconds:0} s\n{Describe()}\n{_cluster.Logs()}", cancellationToken);
     }
 
     /// <summary>Waits until every node in <paramref name="nodes"/> has installed the same view of exactly those nodes.</summary>
