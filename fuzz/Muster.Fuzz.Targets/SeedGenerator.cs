@@ -20,6 +20,9 @@ public readonly record struct Seed(string Target, string Name, byte[] Data);
 /// </summary>
 public static class SeedGenerator
 {
+    // The node-list digest of the fuzz cluster's nodes, which their heartbeats must carry to be accepted.
+    private static readonly ulong Digest = NodeListDigest.Compute(ClusterScript.NodeIds.Select(n => new NodeListEntry(n, 0)));
+
     /// <summary>Every seed, packet target first.</summary>
     public static IEnumerable<Seed> All() => PacketSeeds().Concat(IpcSeeds());
 
@@ -143,8 +146,8 @@ public static class SeedGenerator
     {
         var node2 = new NodeId(2);
         byte[] heartbeat = Datagram(PacketTarget.HeaderFor(PacketType.Heartbeat, node2),
-            Encode(new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]).EncodedSize,
-                (ref WireWriter w) => new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]).Write(ref w)));
+            Encode(new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)], Digest).EncodedSize,
+                (ref WireWriter w) => new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)], Digest).Write(ref w)));
         ulong next = SealedTarget.PrimedCounters + 1;
         byte[] ok = SealedTarget.Seal(heartbeat, node2, SealedTarget.PeerIncarnation, next);
         yield return Packet(PacketMode.SealedRaw, "envelope-ok", ok);
@@ -238,7 +241,7 @@ public static class SeedGenerator
         var next = new ViewId(view.Sequence + 1, new NodeId(1));
         byte[] payload = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "seed"u8);
 
-        var heartbeat = new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)]);
+        var heartbeat = new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)], Digest);
         yield return (PacketType.Heartbeat, "heartbeat", Encode(heartbeat.EncodedSize, (ref WireWriter w) => heartbeat.Write(ref w)));
 
         var fragment = new Fragment(1, new NodeId(2), 9, 0, 1, payload);
@@ -261,19 +264,26 @@ public static class SeedGenerator
         var prepare = new Prepare(next, [m1, m2, m3]);
         yield return (PacketType.Prepare, "prepare", Encode(prepare.EncodedSize, (ref WireWriter w) => prepare.Write(ref w)));
         yield return (PacketType.PrepareOk, "prepare-ok", Encode(PrepareOk.Size,
-            (ref WireWriter w) => new PrepareOk(next, true, view, 3, view.Sequence, next, 1, 1).Write(ref w)));
+            (ref WireWriter w) => new PrepareOk(next, true, view, 3, view.Sequence, next, WireProtocol.MinVersion, WireProtocol.MaxVersion).Write(ref w)));
 
         var sync = new Sync(next, [new SyncCut(view, 3, new NodeId(1))]);
         yield return (PacketType.Sync, "sync", Encode(sync.EncodedSize, (ref WireWriter w) => sync.Write(ref w)));
-        var syncOk = new SyncOk(next, [new DeliveredMark(m2, 2), new DeliveredMark(m3, 1)]);
-        yield return (PacketType.SyncOk, "sync-ok", Encode(syncOk.EncodedSize, (ref WireWriter w) => syncOk.Write(ref w)));
+        var syncOk = new SyncOk(next);
+        yield return (PacketType.SyncOk, "sync-ok", Encode(SyncOk.Size, (ref WireWriter w) => syncOk.Write(ref w)));
 
-        var install = new Install(next, 1, [new InstallMember(m1, view), new InstallMember(m2, view), new InstallMember(m3, view)],
-            [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)], [new DeliveredMark(m2, 2)]);
+        var install = new Install(next, WireProtocol.MaxVersion, [new InstallMember(m1, view), new InstallMember(m2, view), new InstallMember(m3, view)],
+            [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)]);
         yield return (PacketType.Install, "install", Encode(install.EncodedSize, (ref WireWriter w) => install.Write(ref w)));
         yield return (PacketType.Leave, "leave", Encode(Leave.Size, (ref WireWriter w) => new Leave(view).Write(ref w)));
-        yield return (PacketType.Refuse, "refuse", Encode(Refuse.Size,
-            (ref WireWriter w) => new Refuse(RefuseReason.ConfigVersion, 7).Write(ref w)));
+        var refuse = new Refuse(RefuseReason.ConfigVersion, 7, []);
+        yield return (PacketType.Refuse, "refuse", Encode(refuse.EncodedSize, (ref WireWriter w) => refuse.Write(ref w)));
+        // A node-list refusal from a node that lists only 1 and 2: its entries, and its digest as the value.
+        NodeListEntry[] entries = [new(new NodeId(1), 0), new(new NodeId(2), 0)];
+        var refuseList = new Refuse(RefuseReason.NodeList, NodeListDigest.Compute(entries), entries);
+        yield return (PacketType.Refuse, "refuse-node-list", Encode(refuseList.EncodedSize, (ref WireWriter w) => refuseList.Write(ref w)));
+        // A heartbeat from a node whose node list differs: refused before it touches any state.
+        var stranger = new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)], Digest ^ 1);
+        yield return (PacketType.Heartbeat, "heartbeat-other-node-list", Encode(stranger.EncodedSize, (ref WireWriter w) => stranger.Write(ref w)));
     }
 
     // Reads the ordered batches node 1 sent node 3 in the recording to find the next sequence and node 2's next
@@ -363,6 +373,7 @@ public static class SeedGenerator
             [new MemberChange(new NodeId(2), 12, "beta", MembershipChange.Joined, string.Empty),
              new MemberChange(new NodeId(3), 13, "gamma", MembershipChange.Failed, "no heartbeat")]);
         yield return new GroupMessageEvent("locks", p2, new byte[] { 9, 8, 7 });
+        yield return new GroupMessageOutcomeUnknownEvent("locks", p2, new byte[] { 6, 5 });
         yield return new GroupMembershipChangedEvent("locks", view, [p1, p2],
             [new GroupMemberChange(p2, GroupChangeReason.Join)], [new GroupMemberChange(new IpcGroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown)]);
 
@@ -379,5 +390,13 @@ public static class SeedGenerator
             [new LinkInfo(0, "10.0.0.1:5405", "10.0.0.2:5405", true, true, 1, 1500, TimeSpan.FromMilliseconds(0.2),
                 TimeSpan.FromSeconds(5), 1, 0, 50, 49),
              new LinkInfo(1, "[fd00::1]:5405", "[fd00::2]:5405", false, false, 0, 9000, null, TimeSpan.FromSeconds(1), 2, 2, 50, 20)])]);
+
+        // Added with refusals in the status report; last, for the same reason.
+        yield return GetRefusalsRequest.Instance;
+        yield return new RefusalsResponse(
+            [new RefusalInfo(new NodeId(3), "gamma", "10.0.0.3:5405", RefusalDirection.Inbound, RefusalReason.NodeList,
+                "we refuse its packets: its node list differs from ours (it lists nodes 1,3; we list 1,2,3)", TimeSpan.FromMilliseconds(300), 12),
+             new RefusalInfo(NodeId.None, "", "10.0.0.9:5405", RefusalDirection.Inbound, RefusalReason.UnknownAddress,
+                "we drop its datagrams: this address is not in our node list", TimeSpan.FromSeconds(2), 3)]);
     }
 }

@@ -62,10 +62,17 @@ internal static class WireDecoders
         switch (type)
         {
             case PacketType.Heartbeat:
+                bool digestRead = Heartbeat.TryReadNodeListDigest(body, out ulong digest);
                 if (Heartbeat.TryRead(ref r, out var heartbeat))
                 {
                     Check(heartbeat!.EncodedSize, (ref WireWriter w) => heartbeat.Write(ref w),
                         (ref WireReader x) => Heartbeat.TryRead(ref x, out var h) ? Encode(h!.EncodedSize, (ref WireWriter w) => h.Write(ref w)) : null);
+                }
+
+                // The engine refuses on the digest alone before decoding the heartbeat: both readers must agree.
+                if (digestRead != (heartbeat is not null) || (heartbeat is not null && heartbeat.NodeListDigest != digest))
+                {
+                    throw new FuzzCheckException("Heartbeat.TryReadNodeListDigest disagrees with Heartbeat.TryRead");
                 }
 
                 break;
@@ -130,8 +137,8 @@ internal static class WireDecoders
             case PacketType.SyncOk:
                 if (SyncOk.TryRead(ref r, out var syncOk))
                 {
-                    Check(syncOk!.EncodedSize, (ref WireWriter w) => syncOk.Write(ref w),
-                        (ref WireReader x) => SyncOk.TryRead(ref x, out var s) ? Encode(s!.EncodedSize, (ref WireWriter w) => s.Write(ref w)) : null);
+                    Check(SyncOk.Size, (ref WireWriter w) => syncOk!.Write(ref w),
+                        (ref WireReader x) => SyncOk.TryRead(ref x, out var s) ? Encode(SyncOk.Size, (ref WireWriter w) => s!.Write(ref w)) : null);
                 }
 
                 break;
@@ -154,8 +161,8 @@ internal static class WireDecoders
             case PacketType.Refuse:
                 if (Refuse.TryRead(ref r, out var refuse))
                 {
-                    Check(Refuse.Size, (ref WireWriter w) => refuse.Write(ref w),
-                        (ref WireReader x) => Refuse.TryRead(ref x, out var f) ? Encode(Refuse.Size, (ref WireWriter w) => f.Write(ref w)) : null);
+                    Check(refuse!.EncodedSize, (ref WireWriter w) => refuse.Write(ref w),
+                        (ref WireReader x) => Refuse.TryRead(ref x, out var f) ? Encode(f!.EncodedSize, (ref WireWriter w) => f.Write(ref w)) : null);
                 }
 
                 break;

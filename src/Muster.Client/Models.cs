@@ -13,6 +13,10 @@ namespace Muster.Client;
 /// <param name="Members">The members of the installed view.</param>
 /// <param name="Timeouts">The effective timeouts, by name, in the daemon's order.</param>
 /// <param name="Counters">The daemon's counters, by name, in the daemon's order.</param>
+/// <param name="Peers">
+/// Counters per configured peer, by node id (for example <see cref="PeerCounters.DeclaredFailedWhileLinkUp"/>);
+/// null when the daemon does not report them (one from before they existed).
+/// </param>
 public sealed record DaemonStatus(
     NodeId NodeId,
     string NodeName,
@@ -22,7 +26,8 @@ public sealed record DaemonStatus(
     int ProtocolVersion,
     IReadOnlyList<MemberInfo> Members,
     IReadOnlyList<KeyValuePair<string, TimeSpan>> Timeouts,
-    IReadOnlyList<KeyValuePair<string, long>> Counters);
+    IReadOnlyList<KeyValuePair<string, long>> Counters,
+    IReadOnlyList<PeerCounters>? Peers = null);
 
 /// <summary>The outcome of <see cref="ProcessGroup.TrySendAsync"/>.</summary>
 public enum SendResult
@@ -34,7 +39,10 @@ public enum SendResult
     TryAgain,
 }
 
-/// <summary>Something that happened in a group: a <see cref="GroupMessage"/> or a <see cref="GroupMembershipChange"/>.</summary>
+/// <summary>
+/// Something that happened in a group: a <see cref="GroupMessage"/>, a <see cref="GroupMembershipChange"/> or a
+/// <see cref="GroupMessageOutcomeUnknown"/>.
+/// </summary>
 public abstract record GroupEvent
 {
     private protected GroupEvent(string group)
@@ -58,6 +66,29 @@ public sealed record GroupMessage : GroupEvent
     }
 
     /// <summary>The process that sent it (node id and pid).</summary>
+    public GroupMember Sender { get; }
+
+    /// <summary>The message.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
+}
+
+/// <summary>
+/// A message this process sent will not be delivered to it, and may or may not have been delivered to the members on
+/// the other side of a view change (the view's sequencer was lost before this side learned the message's place in
+/// the order). It is not resent: resending could deliver it twice. Applications that must know resend it themselves
+/// after checking, or make their messages idempotent.
+/// </summary>
+public sealed record GroupMessageOutcomeUnknown : GroupEvent
+{
+    /// <summary>Creates the event.</summary>
+    public GroupMessageOutcomeUnknown(string group, GroupMember sender, ReadOnlyMemory<byte> payload)
+        : base(group)
+    {
+        Sender = sender;
+        Payload = payload;
+    }
+
+    /// <summary>This process (node id and pid).</summary>
     public GroupMember Sender { get; }
 
     /// <summary>The message.</summary>

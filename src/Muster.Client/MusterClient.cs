@@ -174,7 +174,7 @@ public sealed class MusterClient : IAsyncDisposable
     public async Task<DaemonStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         var s = await RequestAsync<StatusResponse>(GetStatusRequest.Instance, cancellationToken).ConfigureAwait(false);
-        return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters);
+        return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters, s.Peers);
     }
 
     /// <summary>Lists the cluster keys the daemon holds: the one it seals with, and any staged or previous key.</summary>
@@ -189,6 +189,15 @@ public sealed class MusterClient : IAsyncDisposable
     /// <remarks>A link failover shows here (and in the <c>link_down_transitions</c> status counter) without any view change.</remarks>
     public Task<LinksResponse> GetLinksAsync(CancellationToken cancellationToken = default) =>
         RequestAsync<LinksResponse>(GetLinksRequest.Instance, cancellationToken);
+
+    /// <summary>
+    /// Why packets between this node and others are refused or dropped, as seen lately: another config version,
+    /// node list or cluster name, another key file, datagrams from addresses outside the node list (see docs/cli.md,
+    /// <c>muster status</c>). Empty when nothing is refused.
+    /// </summary>
+    /// <remarks>A musterd from before this request answers <see cref="ErrorCode.NotSupported"/>.</remarks>
+    public async Task<IReadOnlyList<RefusalInfo>> GetRefusalsAsync(CancellationToken cancellationToken = default) =>
+        (await RequestAsync<RefusalsResponse>(GetRefusalsRequest.Instance, cancellationToken).ConfigureAwait(false)).Refusals;
 
     /// <summary>Runs one step of an online key rotation on this node (see docs/security.md).</summary>
     /// <param name="operation">
@@ -436,6 +445,10 @@ public sealed class MusterClient : IAsyncDisposable
                 break;
             case GroupMessageEvent message:
                 await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, message.Sender, message.Payload), token)
+                    .ConfigureAwait(false);
+                break;
+            case GroupMessageOutcomeUnknownEvent unknown:
+                await DeliverToGroupAsync(unknown.Group, new GroupMessageOutcomeUnknown(unknown.Group, unknown.Sender, unknown.Payload), token)
                     .ConfigureAwait(false);
                 break;
             case GroupMembershipChangedEvent change:

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Muster.Configuration;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using Muster.Membership;
 using Muster.Transport;
 using Muster.Transport.Links;
 using Muster.Wire;
@@ -18,6 +19,7 @@ internal sealed partial class ClusterDaemon
     private const string LinkCategory = "links";
 
     private LinkMonitor _links = null!;
+    private DeclaredFailureAudit _failureAudit = null!;
     private readonly byte[] _probeBuffer = new byte[LinkProbe.Size];
     private uint _clusterHash;
     private long _malformedProbes;
@@ -34,6 +36,7 @@ internal sealed partial class ClusterDaemon
             ProbeInterval = options.EffectiveProbeInterval(_config.Timing),
             LinkTimeout = options.EffectiveLinkTimeout(_config.Timing),
         }, _config.Nodes.Where(n => n.Id != _local.Id).Select(n => n.NodeId), now);
+        _failureAudit = new DeclaredFailureAudit(_links);
 
         _logger.Info(LinkCategory, $"{_links.LinkCount} link(s), mode {(options.Mode == LinkMode.Active ? "active" : "passive")}, " +
             $"probe every {options.EffectiveProbeInterval(_config.Timing).TotalMilliseconds} ms, link timeout " +
@@ -109,6 +112,32 @@ internal sealed partial class ClusterDaemon
 
         _links.ClearChanges();
     }
+
+    /// <summary>
+    /// Holds the membership's departure verdicts against the link probes: a member reported failed or unreachable
+    /// while a link to it answered within the link timeout is counted for that peer and logged.
+    /// </summary>
+    private void AuditDepartures(ViewChange change, Instant now)
+    {
+        foreach (var left in change.Left)
+        {
+            bool declared = left.Reason is MemberChangeReason.Failed or MemberChangeReason.Unreachable;
+            if (left.Member.Node != _local.NodeId && _failureAudit.OnDeparture(left.Member.Node, declared, now) is { } age)
+            {
+                // The probes prove both directions worked moments ago, so this verdict came from the protocol's own
+                // state, not from the network: worth a warning every time (it should never happen).
+                _logger.Warn(LinkCategory, $"node {left.Member} was declared {left.Reason.ToString().ToLowerInvariant()} in view " +
+                    $"{change.View.Id} while a link probe to it answered {age.TotalMilliseconds:0} ms ago " +
+                    $"(declared_failed_while_link_up = {_failureAudit.CountFor(left.Member.Node)})");
+            }
+        }
+    }
+
+    private List<PeerCounters> PeerCountersList() =>
+    [
+        .. _failureAudit.Peers.Select(peer => new PeerCounters(peer, NameOf(peer),
+            [new(PeerCounters.DeclaredFailedWhileLinkUp, _failureAudit.CountFor(peer))])),
+    ];
 
     private IEnumerable<KeyValuePair<string, long>> LinkCounters() =>
     [

@@ -72,6 +72,9 @@ internal sealed partial class ClusterDaemon
             case GetLinksRequest:
                 session.Reply(id, BuildLinks(now));
                 return true;
+            case GetRefusalsRequest:
+                session.Reply(id, BuildRefusals(now));
+                return true;
             case KeyOperationRequest keyOperation:
                 HandleKeyRequest(session, id, keyOperation);
                 return true;
@@ -267,6 +270,6 @@ internal sealed partial class ClusterDaemon
         counters.Add(new("requests_waiting", _blocked.Count));
         return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _engine.CurrentView?.Id ?? ViewId.None,
             _engine.State.ToString().ToLowerInvariant(), _engine.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
-            _engine.EffectiveTimeouts(), counters);
+            _engine.EffectiveTimeouts(), counters, PeerCountersList());
     }
 }

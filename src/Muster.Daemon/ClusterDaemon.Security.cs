@@ -111,12 +111,14 @@ internal sealed partial class ClusterDaemon
             if (SecureEnvelope.LooksSealed(bytes))
             {
                 _sealedWhileOff++;
+                NoteSecurityDrop(datagram.Source, RefusalReason.Encrypted, 0, now);
                 LogDrop(now, datagram.Source, "sealed-while-off",
                     $"dropped an encrypted packet from node {datagram.Source}: that node encrypts, but this node runs with " +
                     "security.crypto = \"none\" (the setting must be the same on every node)");
                 return;
             }
 
+            SecurityAccepted(datagram.Source);
             Dispatch(datagram, bytes, now);
             return;
         }
@@ -124,11 +126,22 @@ internal sealed partial class ClusterDaemon
         var result = _protector.Open(datagram.Source, bytes, _openBuffer, out int length, out uint fingerprint);
         if (result == OpenResult.Ok)
         {
+            SecurityAccepted(datagram.Source);
             Dispatch(datagram, _openBuffer.AsSpan(0, length), now);
             return;
         }
 
-        LogDrop(now, datagram.Source, result.ToString(), DescribeDrop(result, datagram.Source, fingerprint));
+        if (RefusalReasonOf(result) is { } reason)
+        {
+            NoteSecurityDrop(datagram.Source, reason, result == OpenResult.UnknownKey ? fingerprint : 0, now);
+        }
+
+        if (_limiter.TryAcquire($"crypto:{result}:{datagram.Source}", now, out long suppressed))
+        {
+            // Described only when logged: a stream of dropped packets formats no text.
+            string text = DescribeDrop(result, datagram.Source, fingerprint);
+            _logger.Warn(SecurityCategory, suppressed > 0 ? $"{text} ({suppressed} similar suppressed)" : text);
+        }
     }
 
     private void Dispatch(in ReceivedDatagram datagram, ReadOnlySpan<byte> packet, Instant now)

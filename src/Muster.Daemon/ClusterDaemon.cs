@@ -8,6 +8,7 @@ using Muster.Membership;
 using Muster.Membership.Groups;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Wire;
 
 namespace Muster.Daemon;
 
@@ -67,6 +68,8 @@ internal sealed partial class ClusterDaemon : IDisposable
         ClusterName = config.ClusterName,
         ConfigVersion = config.ConfigVersion,
         Nodes = [.. config.Nodes.Select(n => n.NodeId)],
+        // Names and addresses count too: nodes whose lists differ in any of them refuse each other and say so.
+        NodeEntryHashes = config.Nodes.ToDictionary(n => n.NodeId, n => NodeListDigest.EntryHash(n.NodeId, n.Name, n.Endpoints)),
         HeartbeatInterval = config.Timing.HeartbeatInterval,
         FailureTimeout = config.Timing.FailureTimeout,
         ConsensusTimeout = config.Timing.ConsensusTimeout,
@@ -345,10 +348,13 @@ internal sealed partial class ClusterDaemon : IDisposable
                         _logger.Write(ev.Level, "membership", ev.Text!);
                         break;
                     case MembershipEventKind.ViewChanged:
+                        AuditDepartures(ev.ViewChange!, now);
                         OnViewChanged(ev.ViewChange!);
                         _groups.OnMembershipEvent(ev, _groupEvents);
                         break;
                     case MembershipEventKind.Delivered:
+                    case MembershipEventKind.OutcomeUnknown:
+                    case MembershipEventKind.Returned:
                         _groups.OnMembershipEvent(ev, _groupEvents);
                         break;
                     case MembershipEventKind.LeftCluster:
@@ -382,10 +388,14 @@ internal sealed partial class ClusterDaemon : IDisposable
                 continue;
             }
 
-            IpcEvent ipcEvent = ev.Kind == GroupEventKind.Message
-                ? new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload)
-                : new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
-                    [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]);
+            IpcEvent ipcEvent = ev.Kind switch
+            {
+                GroupEventKind.Message => new GroupMessageEvent(ev.Group, ToIpc(ev.Sender), ev.Payload),
+                // Counted in messages_outcome_unknown; the sender is told, since only it can decide what to do.
+                GroupEventKind.MessageOutcomeUnknown => new GroupMessageOutcomeUnknownEvent(ev.Group, ToIpc(ev.Sender), ev.Payload),
+                _ => new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
+                    [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]),
+            };
             if (session.TryEnqueueEvent(ipcEvent) == EnqueueResult.AboveHighWater && !_engine.DeliveryPaused)
             {
                 // A reader is behind: stop delivering (so we stop acknowledging) until it catches up. The sequencer

@@ -59,8 +59,30 @@ if (logLevel is not null && !Enum.TryParse(logLevel, ignoreCase: true, out level
     return 2;
 }
 
-TextWriter output = config.Logging.File is { } file ? new StreamWriter(file, append: true) : Console.Error;
+TextWriter output;
+try
+{
+    output = config.Logging.File is { } file ? new StreamWriter(file, append: true) : Console.Error;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+{
+    Console.Error.WriteLine($"musterd: cannot open the log file {config.Logging.File} (logging.file): {e.Message}");
+    return 1;
+}
+
 var logger = new Logger(output, level);
+
+// A fatal error must reach whoever started musterd (a terminal, the service manager's journal) even when the log
+// goes to a file: there the line would wait for someone who already knows to look.
+void Fatal(string message)
+{
+    logger.Error("musterd", message);
+    if (!ReferenceEquals(output, Console.Error))
+    {
+        Console.Error.WriteLine($"musterd: {message}");
+    }
+}
+
 try
 {
     if (!config.System.SchedRr)
@@ -87,12 +109,7 @@ try
         catch (KeyFileException e)
         {
             // Nothing has started yet: a node without its key must not run (it could not talk to anyone anyway).
-            logger.Error("musterd", $"{e.Message} (security.key_file; or set security.crypto = \"none\" to run unencrypted)");
-            if (!ReferenceEquals(output, Console.Error))
-            {
-                Console.Error.WriteLine($"musterd: {e.Message}");
-            }
-
+            Fatal($"{e.Message} (security.key_file; or set security.crypto = \"none\" to run unencrypted)");
             return 3;
         }
     }
@@ -106,7 +123,13 @@ try
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigException or InvalidOperationException
                               or System.Net.Sockets.SocketException or ExternalException)
 {
-    logger.Error("musterd", $"fatal: {e.Message}");
+    Fatal($"fatal: {e.Message}");
+    return 1;
+}
+catch (Exception e)
+{
+    // A bug: the whole exception, stack included, in both places, rather than a crash that only stderr sees.
+    Fatal($"fatal: unexpected error: {e}");
     return 1;
 }
 finally

@@ -56,19 +56,50 @@ public sealed record GroupMessageEvent(string Group, GroupMember Sender, ReadOnl
     /// <inheritdoc/>
     public override MessageType Type => MessageType.GroupMessage;
 
-    internal override void WriteBody(ref FrameWriter writer)
-    {
-        writer.WriteString(Group);
-        WireModel.WriteGroupMember(ref writer, Sender);
-        writer.WriteBlob(Payload.Span);
-    }
+    internal override void WriteBody(ref FrameWriter writer) => WriteMessage(ref writer, Group, Sender, Payload.Span);
 
     internal static GroupMessageEvent Read(ref FrameReader r)
+    {
+        var (group, sender, payload) = ReadMessage(ref r);
+        return new GroupMessageEvent(group, sender, payload);
+    }
+
+    internal static void WriteMessage(ref FrameWriter writer, string group, GroupMember sender, ReadOnlySpan<byte> payload)
+    {
+        writer.WriteString(group);
+        WireModel.WriteGroupMember(ref writer, sender);
+        writer.WriteBlob(payload);
+    }
+
+    internal static (string Group, GroupMember Sender, byte[] Payload) ReadMessage(ref FrameReader r)
     {
         string group = r.ReadString("group");
         var sender = WireModel.ReadGroupMember(ref r);
         byte[] payload = r.ReadBlob("payload");
-        return new GroupMessageEvent(group, sender, payload);
+        return (group, sender, payload);
+    }
+}
+
+/// <summary>
+/// A message this client sent to a group will not be delivered here, and may or may not have been delivered to the
+/// members on the other side of a view change: the view's sequencer was lost before this side learned the message's
+/// place in the order. It is not resent (that could deliver it twice). docs/protocol.md §6 explains when this happens.
+/// </summary>
+/// <param name="Group">The group.</param>
+/// <param name="Sender">The sending process (this client).</param>
+/// <param name="Payload">The message.</param>
+public sealed record GroupMessageOutcomeUnknownEvent(string Group, GroupMember Sender, ReadOnlyMemory<byte> Payload) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.GroupMessageOutcomeUnknown;
+
+    // The same body as a GroupMessage.
+    internal override void WriteBody(ref FrameWriter writer) => GroupMessageEvent.WriteMessage(ref writer, Group, Sender, Payload.Span);
+
+    internal static GroupMessageOutcomeUnknownEvent Read(ref FrameReader r)
+    {
+        var (group, sender, payload) = GroupMessageEvent.ReadMessage(ref r);
+        return new GroupMessageOutcomeUnknownEvent(group, sender, payload);
     }
 }
 

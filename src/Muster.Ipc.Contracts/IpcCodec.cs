@@ -153,6 +153,7 @@ public static class IpcCodec
             MessageType.GetKeys => GetKeysRequest.Instance,
             MessageType.KeyOperation => KeyOperationRequest.Read(ref r),
             MessageType.GetLinks => GetLinksRequest.Instance,
+            MessageType.GetRefusals => GetRefusalsRequest.Instance,
             MessageType.HelloOk => HelloOkResponse.Read(ref r),
             MessageType.Ok => OkResponse.Instance,
             MessageType.Error => ErrorResponse.Read(ref r),
@@ -162,9 +163,11 @@ public static class IpcCodec
             MessageType.GroupMembersResult => GroupMembersResponse.Read(ref r),
             MessageType.KeysResult => KeysResponse.Read(ref r),
             MessageType.LinksResult => LinksResponse.Read(ref r),
+            MessageType.RefusalsResult => RefusalsResponse.Read(ref r),
             MessageType.MembershipChanged => MembershipChangedEvent.Read(ref r),
             MessageType.GroupMessage => GroupMessageEvent.Read(ref r),
             MessageType.GroupMembershipChanged => GroupMembershipChangedEvent.Read(ref r),
+            MessageType.GroupMessageOutcomeUnknown => GroupMessageOutcomeUnknownEvent.Read(ref r),
             _ => null,
         };
 

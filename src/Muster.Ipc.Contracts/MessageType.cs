@@ -35,6 +35,8 @@ public enum MessageType : ushort
     KeyOperation = 0x000D,
     /// <summary><see cref="GetLinksRequest"/>.</summary>
     GetLinks = 0x000E,
+    /// <summary><see cref="GetRefusalsRequest"/>.</summary>
+    GetRefusals = 0x000F,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -54,6 +56,8 @@ public enum MessageType : ushort
     KeysResult = 0x8008,
     /// <summary><see cref="LinksResponse"/>.</summary>
     LinksResult = 0x8009,
+    /// <summary><see cref="RefusalsResponse"/>.</summary>
+    RefusalsResult = 0x800A,
 
     /// <summary><see cref="MembershipChangedEvent"/>.</summary>
     MembershipChanged = 0xC001,
@@ -61,6 +65,8 @@ public enum MessageType : ushort
     GroupMessage = 0xC002,
     /// <summary><see cref="GroupMembershipChangedEvent"/>.</summary>
     GroupMembershipChanged = 0xC003,
+    /// <summary><see cref="GroupMessageOutcomeUnknownEvent"/>.</summary>
+    GroupMessageOutcomeUnknown = 0xC004,
 }
 
 /// <summary>Which direction and role a <see cref="MessageType"/> has.</summary>

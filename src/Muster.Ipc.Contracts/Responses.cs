@@ -82,6 +82,10 @@ public sealed record ErrorResponse(ErrorCode Code, string Message) : IpcResponse
 /// <param name="Members">The members of the installed view.</param>
 /// <param name="Timeouts">The effective timeouts, by name (for example "token").</param>
 /// <param name="Counters">Counters, by name (for example "messages_sent").</param>
+/// <param name="Peers">
+/// Counters per configured peer, by node id; null when the daemon does not report them (one from before they
+/// existed, whose frame ends after <paramref name="Counters"/>).
+/// </param>
 public sealed record StatusResponse(
     NodeId NodeId,
     string NodeName,
@@ -91,7 +95,8 @@ public sealed record StatusResponse(
     ushort ProtocolVersion,
     IReadOnlyList<MemberInfo> Members,
     IReadOnlyList<KeyValuePair<string, TimeSpan>> Timeouts,
-    IReadOnlyList<KeyValuePair<string, long>> Counters) : IpcResponse
+    IReadOnlyList<KeyValuePair<string, long>> Counters,
+    IReadOnlyList<PeerCounters>? Peers = null) : IpcResponse
 {
     /// <inheritdoc/>
     public override MessageType Type => MessageType.StatusResult;
@@ -118,6 +123,12 @@ public sealed record StatusResponse(
             writer.WriteString(name);
             writer.WriteInt64(value);
         }
+
+        // Last and optional: a daemon from before per-peer counters ends the frame above, and still decodes.
+        if (Peers is not null)
+        {
+            PeerCounters.WriteList(ref writer, Peers);
+        }
     }
 
     internal static StatusResponse Read(ref FrameReader r)
@@ -143,7 +154,8 @@ public sealed record StatusResponse(
             counters[i] = new(r.ReadString("counter.name"), r.ReadInt64("counter.value"));
         }
 
-        return new StatusResponse(node, nodeName, clusterName, viewId, state, protocolVersion, members, timeouts, counters);
+        var peers = r.Remaining == 0 || r.Failed ? null : PeerCounters.ReadList(ref r);
+        return new StatusResponse(node, nodeName, clusterName, viewId, state, protocolVersion, members, timeouts, counters, peers);
     }
 }
 

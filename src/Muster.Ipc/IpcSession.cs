@@ -245,7 +245,8 @@ public sealed class IpcSession
         string reason = CloseReason!;
         if (_announced)
         {
-            _server.Logger.Info(Category, $"{this} disconnected: {reason}");
+            // Debug, not info: every CLI call connects and disconnects, and a monitoring loop must not flood the log.
+            _server.Logger.Debug(Category, $"{this} disconnected: {reason}");
             try
             {
                 _server.Handler.OnDisconnected(this, reason);
@@ -436,7 +437,7 @@ public sealed class IpcSession
             _announced = true;
         }
 
-        _server.Logger.Info(Category, $"{this} connected (gid {GroupId}, protocol {chosen})");
+        _server.Logger.Debug(Category, $"{this} connected (gid {GroupId}, protocol {chosen})");
         try
         {
             _server.Handler.OnConnected(this);

@@ -9,6 +9,7 @@ public sealed class MembershipCounters
     public long RefusedOtherCluster;
     public long RefusedConfigVersion;
     public long RefusedProtocolVersion;
+    public long RefusedNodeList;
     public long SpoofedSender;
     public long StaleIncarnation;
     public long WrongView;
@@ -26,6 +27,12 @@ public sealed class MembershipCounters
     public long DataWindowFull;
     public long PreparesIgnored;
 
+    /// <summary>Own messages given up at a view change with "outcome unknown" (their sequencer stayed behind).</summary>
+    public long OutcomeUnknown;
+
+    /// <summary>Own messages handed back unsent at such a view change, to be submitted again in order.</summary>
+    public long Returned;
+
     /// <summary>Name/value pairs in a stable order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
     [
@@ -35,6 +42,7 @@ public sealed class MembershipCounters
         new("refused_other_cluster", RefusedOtherCluster),
         new("refused_config_version", RefusedConfigVersion),
         new("refused_protocol_version", RefusedProtocolVersion),
+        new("refused_node_list", RefusedNodeList),
         new("spoofed_sender", SpoofedSender),
         new("stale_incarnation", StaleIncarnation),
         new("wrong_view", WrongView),
@@ -48,6 +56,8 @@ public sealed class MembershipCounters
         new("ordered_retransmits", OrderedRetransmits),
         new("nacks_sent", NacksSent),
         new("submits_rejected", SubmitsRejected),
+        new("messages_outcome_unknown", OutcomeUnknown),
+        new("messages_returned", Returned),
         new("reassembly_errors", Reassembly),
         new("data_out_of_order", DataOutOfOrder),
         new("data_window_full", DataWindowFull),

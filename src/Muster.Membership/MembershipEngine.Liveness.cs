@@ -26,7 +26,8 @@ public sealed partial class MembershipEngine
             sequencer ? _nextSequence : _delivered,
             sequencer ? _stable : 0,
             _maxViewSequence,
-            [.. heard]);
+            [.. heard],
+            _nodeListDigest);
         var w = Begin(PacketType.Heartbeat, hb.EncodedSize, out byte[] buffer);
         hb.Write(ref w);
         foreach (var node in _configured)
@@ -56,6 +57,15 @@ public sealed partial class MembershipEngine
         }
 
         bool wasNew = peer.Heard.Length == 0 && hb.Heard.Length > 0;
+        if (Array.IndexOf(hb.Heard, Self.Node) < 0)
+        {
+            peer.BothWaysSince = Instant.Never;
+        }
+        else if (peer.BothWaysSince == Instant.Never)
+        {
+            peer.BothWaysSince = now;
+        }
+
         peer.View = hb.View;
         peer.State = (NodeState)hb.State;
         peer.Heard = hb.Heard;
@@ -122,10 +132,30 @@ public sealed partial class MembershipEngine
         var candidates = Candidates(now);
         if (candidates[0] != Self.Node)
         {
+            _evictionSince = null;
             return;
         }
 
         var desired = Clique(candidates);
+        var evicted = EvictedMembers(desired, candidates);
+        if (evicted.Count == 0)
+        {
+            _evictionSince = null;
+        }
+        else
+        {
+            // A member we hear both ways is left out only because another candidate does not hear it (or it does not
+            // hear that one). During a partition or a heal the nodes' heard lists change at different moments, so
+            // this is often transient: the other candidate is about to be detected as failed, or a newcomer's lists
+            // are about to fill in. Keep such a member for a failure timeout before deciding it is unreachable.
+            _evictionSince ??= now;
+            if (now - _evictionSince.Value < _options.FailureTimeout)
+            {
+                desired = [.. desired.Concat(evicted).Order()];
+            }
+        }
+
+        desired = WithoutSplitViews(desired, now);
         if (_state == NodeState.Operational && _view is not null && SameMembers(desired, _view.Members) &&
             !MembersOutOfStep(now))
         {
@@ -140,11 +170,75 @@ public sealed partial class MembershipEngine
             return;
         }
 
+        Emit(outbox, LogLevel.Debug, "candidates: " + string.Join(", ", candidates.Select(c => c == Self.Node ? $"{c} (us)" :
+            $"{c} view {_peers[c].View} {_peers[c].State} hears [{string.Join(' ', _peers[c].Heard)}]")));
         StartAttempt(desired, now, outbox);
+    }
+
+    private Instant? _evictionSince;
+    /// <summary>
+    /// Leaves out the members of another view that the clique would take only in part while the rest of that view is
+    /// alive to us. Right after a heal the heard lists fill in at different moments, and with a one-way link between
+    /// two of that view's members and us the clique can never take it whole: taking part of it would make its other
+    /// members see healthy peers leave, and those left behind would then refuse or ignore our next proposal again.
+    /// The split happens only once the rest is gone (silent for a failure timeout).
+    /// </summary>
+    private MemberId[] WithoutSplitViews(MemberId[] desired, Instant now)
+    {
+        var result = desired;
+        // Members of our own view are ours whatever their last heartbeat still says; only newcomers come as a group,
+        // and members that have moved on to a newer view (they are judged like any other peer, see MovedOn).
+        foreach (var group in desired.Where(m => m.Node != Self.Node &&
+                         (_view?.Members.Contains(m) != true || MovedOn(_peers[m.Node], now)) &&
+                         _peers[m.Node].View is { IsNone: false } v && v != _view?.Id)
+                     .GroupBy(m => _peers[m.Node].View))
+        {
+            // Excluded members count too: they are alive, and taking the rest without them is the split to avoid.
+            bool missing = _peers.Values.Any(p => p.View == group.Key && IsAlive(p, now) &&
+                !Array.Exists(desired, d => d.Node == p.Node));
+
+            // So does a node that we do not hear but every member of the group does: we cannot tell its view (we may
+            // never have heard it, across a one-way link, or only before a cut longer than the failure timeout), and
+            // if it is in theirs, taking them without it is that split. If it is gone, they stop hearing it within a
+            // failure timeout, as we did.
+            missing = missing || _peers.Values.Any(p => !IsAlive(p, now) && !Array.Exists(desired, d => d.Node == p.Node) &&
+                group.All(m => _peers[m.Node].Hears(p.Node)));
+            if (missing)
+            {
+                result = [.. result.Where(m => !group.Contains(m))];
+            }
+        }
+
+        return result;
     }
 
     private bool IsAliveNode(NodeId node, Instant now) =>
         node == Self.Node || (_peers.TryGetValue(node, out var p) && IsAlive(p, now));
+
+    /// <summary>True when we hear the node and its last heartbeat says it hears us: connected both ways.</summary>
+    private bool ConnectedBothWays(NodeId node, Instant now) =>
+        node == Self.Node || (_peers.TryGetValue(node, out var p) && IsAlive(p, now) && p.Hears(Self.Node));
+
+    /// <summary>Members of our view that are candidates (connected both ways with us) but not in the clique.</summary>
+    private List<MemberId> EvictedMembers(MemberId[] desired, List<NodeId> candidates)
+    {
+        var evicted = new List<MemberId>();
+        if (_view is null || _state != NodeState.Operational)
+        {
+            return evicted;
+        }
+
+        foreach (var m in _view.Members)
+        {
+            if (m.Node != Self.Node && candidates.Contains(m.Node) && !Array.Exists(desired, d => d == m) &&
+                _peers[m.Node].Incarnation == m.Incarnation)
+            {
+                evicted.Add(m);
+            }
+        }
+
+        return evicted;
+    }
 
     /// <summary>This node plus the live nodes that hear it, lowest first; nodes bound to a lower coordinator excluded.</summary>
     private List<NodeId> Candidates(Instant now)
@@ -164,12 +258,20 @@ public sealed partial class MembershipEngine
             }
 
             var coordinator = peer.View.Coordinator;
-            bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation;
-            if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator < Self.Node && coordinator != peer.Node &&
-                peer.Hears(coordinator) && !IsAliveNode(coordinator, now) && peer.State == NodeState.Operational)
+            bool inOurView = _view is not null && _view.TryGetMember(peer.Node, out var ours) && ours.Incarnation == peer.Incarnation &&
+                !MovedOn(peer, now);
+            if (!inOurView && peer.View != _view?.Id && coordinator.IsValid && coordinator != Self.Node && coordinator != peer.Node &&
+                peer.Hears(coordinator) && !ConnectedBothWays(coordinator, now) && peer.State == NodeState.Operational)
             {
-                // It is in another view, run by a lower node that we cannot reach: it belongs there. A member of our
-                // own view is ours, even while its last heartbeat still names its old view or a dead coordinator.
+                // It is in another view, run by a live node that we are not connected to both ways: it belongs there.
+                // (Hearing that node one way is not enough: we could never be in one view with it, and taking its
+                // members from it would make them flap between the two views for ever.) A member of our own view is
+                // ours, even while its last heartbeat still names its old view or a dead coordinator.
+                continue;
+            }
+
+            if (!inOurView && LeavesUsOut(peer, now))
+            {
                 continue;
             }
 
@@ -180,16 +282,57 @@ public sealed partial class MembershipEngine
         return result;
     }
 
+    /// <summary>
+    /// True when the peer is in a view run by a coordinator that has heard us both ways for longer than it takes to
+    /// merge us (a failure timeout and two view-change phases) and still runs that view without us: it will not take
+    /// us (its clique cannot, for example across a one-way link between one of its members and us). Waiting for it
+    /// would leave us joining for ever, so it does not count as a candidate and we form a view without it.
+    /// </summary>
+    private bool LeavesUsOut(PeerState peer, Instant now)
+    {
+        // Only a lower coordinator is the one that would take us; a higher one is for us to take.
+        var coordinator = peer.View.Coordinator;
+        if (peer.View.IsNone || coordinator >= Self.Node || peer.State != NodeState.Operational || peer.View == _view?.Id ||
+            !_peers.TryGetValue(coordinator, out var c) || c.View != peer.View || c.State != NodeState.Operational ||
+            !ConnectedBothWays(coordinator, now) || c.BothWaysSince == Instant.Never)
+        {
+            return false;
+        }
+
+        if (_promised.Coordinator == coordinator && now - _promisedAt <= _options.FailureTimeout + _options.ConsensusTimeout * 2)
+        {
+            // We promised a proposal of its within that time: it is trying to take us (its view changes may be slow,
+            // for example across a delayed link), so it does not leave us out.
+            return false;
+        }
+
+        var since = c.BothWaysSince > c.ViewReportedSince ? c.BothWaysSince : c.ViewReportedSince;
+        return now - since > _options.FailureTimeout + _options.ConsensusTimeout * 2;
+    }
+
+    /// <summary>
+    /// True when a member of our view has been operational in a newer view for longer than a view change takes: it
+    /// has left ours (we missed that view change, or were left out of it), so it is judged like any other peer.
+    /// </summary>
+    private bool MovedOn(PeerState peer, Instant now) =>
+        _view is not null && !peer.View.IsNone && peer.View > _view.Id && peer.State == NodeState.Operational &&
+        now - peer.ViewReportedSince > _options.FailureTimeout + _options.ConsensusTimeout * 2;
+
     private bool RestartedMember(PeerState peer) =>
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
 
-    /// <summary>Greedy clique in node order: a node joins when it and every node already chosen hear each other.</summary>
+    /// <summary>
+    /// Greedy clique: a node joins when it and every node already chosen hear each other, in the order of
+    /// <see cref="Rank"/>, then node order: a newcomer, or a member coming back from a cut, whose heard list has not
+    /// yet filled in must never push out a member that is still connected (the heal churn the test bed found).
+    /// </summary>
     private MemberId[] Clique(List<NodeId> candidates)
     {
         var chosen = new List<NodeId> { Self.Node };
-        for (int i = 1; i < candidates.Count; i++)
+        var ordered = candidates.Where(c => c != Self.Node).OrderBy(Rank).ThenBy(c => c);
+        foreach (var candidate in ordered)
         {
-            var p = _peers[candidates[i]];
+            var p = _peers[candidate];
             bool ok = true;
             foreach (var q in chosen)
             {
@@ -213,6 +356,21 @@ public sealed partial class MembershipEngine
         }
 
         return [.. chosen.Select(n => n == Self.Node ? Self : new MemberId(n, _peers[n].Incarnation)).Order()];
+    }
+
+    /// <summary>
+    /// Clique order: members of our view that still report it, then members that have moved on to a view of their
+    /// own (they left us, for example on the other side of a cut), then newcomers.
+    /// </summary>
+    private int Rank(NodeId node)
+    {
+        var p = _peers[node];
+        if (_view is null || !_view.TryGetMember(node, out var m) || m.Incarnation != p.Incarnation)
+        {
+            return 2;
+        }
+
+        return p.View == _view.Id ? 0 : 1;
     }
 
     private static bool SameMembers(MemberId[] desired, IReadOnlyList<MemberId> members)

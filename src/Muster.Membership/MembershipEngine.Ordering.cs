@@ -18,7 +18,6 @@ public sealed partial class MembershipEngine
     private readonly Dictionary<NodeId, ulong> _memberAcks = [];
     private readonly Dictionary<NodeId, Reassembly> _partials = [];
     private readonly List<LogEntry> _broadcast = [];
-    private readonly Dictionary<MemberId, ulong> _lastDeliveredFrom = [];
     // Per sender, fragments that arrived ahead of their turn (bounded by the send window).
     private readonly Dictionary<NodeId, Dictionary<ulong, LogEntry>> _heldSubmits = [];
     private ulong _delivered;
@@ -374,7 +373,6 @@ public sealed partial class MembershipEngine
         }
 
         _view!.TryGetMember(entry.Sender, out var sender);
-        NoteDelivered(sender, entry.MessageNo);
         Counters.MessagesDelivered++;
         Counters.BytesDelivered += whole.Length;
         outbox.Events.Add(MembershipEvent.Delivered(sender, entry.MessageNo, whole));
@@ -384,42 +382,24 @@ public sealed partial class MembershipEngine
         }
     }
 
-    private void NoteDelivered(MemberId sender, ulong messageNo)
+    /// <summary>
+    /// The highest position p such that every fragment 1..p of the current view has been delivered here or is held
+    /// here. For the sequencer that is everything it has sequenced.
+    /// </summary>
+    private ulong HeldPosition()
     {
-        if (messageNo == 0)
+        if (IsSequencer)
         {
-            return;
+            return _nextSequence;
         }
 
-        if (!_lastDeliveredFrom.TryGetValue(sender, out ulong last) || messageNo > last)
+        ulong held = _delivered;
+        while (_log.ContainsKey(held + 1))
         {
-            _lastDeliveredFrom[sender] = messageNo;
-        }
-    }
-
-    /// <summary>Per sender incarnation, the highest message number delivered here (older incarnations forgotten).</summary>
-    private DeliveredMark[] CurrentMarks()
-    {
-        var marks = new List<DeliveredMark>(_lastDeliveredFrom.Count);
-        foreach (var (sender, no) in _lastDeliveredFrom)
-        {
-            ulong newest = sender.Node == Self.Node ? Self.Incarnation : _peers[sender.Node].Incarnation;
-            if (sender.Incarnation == newest)
-            {
-                marks.Add(new DeliveredMark(sender, no));
-            }
+            held++;
         }
 
-        if (marks.Count != _lastDeliveredFrom.Count)
-        {
-            // Bounded: drop what belongs to incarnations that can never be in a view again.
-            foreach (var key in _lastDeliveredFrom.Keys.Where(k => !marks.Exists(m => m.Sender == k)).ToList())
-            {
-                _lastDeliveredFrom.Remove(key);
-            }
-        }
-
-        return [.. marks];
+        return held;
     }
 
     private bool OnAck(PeerState peer, ref WireReader reader)

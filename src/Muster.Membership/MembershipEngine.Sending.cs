@@ -18,7 +18,9 @@ public enum SubmitResult
 }
 
 // Local senders: messages are split into fragments, submitted to the sequencer within a window, and count as sent
-// when they come back to this node in the total order. Undelivered messages are resubmitted whole in the next view.
+// when they come back to this node in the total order. At a view change, undelivered messages are resubmitted whole
+// in the next view when the old sequencer came along (it froze with everything it ordered inside the cut-off, so
+// they were never ordered); otherwise those handed to it get an "outcome unknown" instead (docs/protocol.md §6).
 public sealed partial class MembershipEngine
 {
     private readonly LinkedList<OutgoingMessage> _sendQueue = new();
@@ -29,6 +31,9 @@ public sealed partial class MembershipEngine
     private ulong _nextMessageNo = 1;
     private long _pendingBytes;
     private Instant _lastDataProgress;
+
+    /// <summary>The payloads queued here and not yet delivered back, in queue order (for tests).</summary>
+    internal IEnumerable<byte[]> QueuedPayloads(bool control) => _sendQueue.Where(m => m.Control == control).Select(m => m.Payload);
 
     /// <summary>Bytes of local messages not yet delivered back to this node.</summary>
     public long PendingBytes => _pendingBytes;
@@ -140,6 +145,8 @@ public sealed partial class MembershipEngine
         {
             _submitNode.Value.MessageNo = _nextMessageNo++;
         }
+
+        _submitNode.Value.SubmittedIn = _view!.Id;
 
         _submitFragment++;
         if (_submitFragment >= _submitNode.Value.FragmentCount)
@@ -269,24 +276,46 @@ public sealed partial class MembershipEngine
         SendData(0, outbox);
     }
 
-    /// <summary>Delivers our own queued messages numbered up to <paramref name="messageNo"/> in the transition.</summary>
-    private void DeliverOwnUpTo(ulong messageNo, Outbox outbox)
+    /// <summary>
+    /// At a view install, when the old view's sequencer did not move into the new view with us: our messages that we
+    /// handed to it in the old view and have not had back may have been ordered and delivered on its side, at a place
+    /// in the order this side never learned. They are given up with an explicit "outcome unknown" and never
+    /// resubmitted. If any was, the messages queued after them are handed back too ("returned", never ordered
+    /// anywhere), so that the layer above can submit again, in the original order, whatever it still wants sent:
+    /// keeping them queued would let them overtake a repeat of an earlier one.
+    /// </summary>
+    private void GiveUpSubmittedIn(ViewId oldView, Outbox outbox)
     {
-        while (_sendQueue.First is { } node && node.Value.MessageNo != 0 && node.Value.MessageNo <= messageNo)
+        bool gaveUp = false;
+        for (var node = _sendQueue.First; node is not null;)
         {
+            var next = node.Next;
             var message = node.Value;
-            if (_submitNode == node)
+            if (!message.Control && (gaveUp || message.SubmittedIn == oldView))
             {
-                _submitNode = node.Next;
-                _submitFragment = 0;
+                bool unknown = message.SubmittedIn == oldView;
+                gaveUp |= unknown;
+                _sendQueue.Remove(node);
+                _pendingBytes -= message.Payload.Length;
+                if (unknown)
+                {
+                    Counters.OutcomeUnknown++;
+                    outbox.Events.Add(MembershipEvent.Unknown(Self, message.MessageNo, message.Payload));
+                }
+                else
+                {
+                    Counters.Returned++;
+                    outbox.Events.Add(MembershipEvent.Returned(Self, message.Payload));
+                }
             }
 
-            _sendQueue.RemoveFirst();
-            _pendingBytes -= message.Payload.Length;
-            NoteDelivered(Self, message.MessageNo);
-            Counters.MessagesDelivered++;
-            Counters.BytesDelivered += message.Payload.Length;
-            outbox.Events.Add(MembershipEvent.Delivered(Self, message.MessageNo, message.Payload, transitional: true));
+            node = next;
+        }
+
+        if (_submitNode is not null && _submitNode.List is null)
+        {
+            _submitNode = _sendQueue.First;
+            _submitFragment = 0;
         }
     }
 

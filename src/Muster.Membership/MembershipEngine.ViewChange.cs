@@ -47,10 +47,23 @@ public sealed partial class MembershipEngine
         Counters.ViewChangeAttempts++;
         Emit(outbox, LogLevel.Info, $"proposing view {proposal} with [{string.Join(' ', members)}] ({DescribeChange(members, now)})");
 
-        Promise(proposal, now);
-        _attempt.Promises[Self.Node] = _lastPromise;
+        if (_state != NodeState.Operational)
+        {
+            PromiseOwn(_attempt, now);
+        }
+
+        // An operational coordinator binds itself only once every member has promised: until then it keeps running
+        // its view, so a proposal that is ignored or refused (a member staying with its own view) costs it nothing,
+        // instead of a re-install of its own view each time (the one-way churn).
         SendPrepares(outbox);
         AdvanceAttempt(now, outbox);
+    }
+
+    /// <summary>The coordinator promises its own proposal: it freezes delivery in its view and reports its position.</summary>
+    private void PromiseOwn(ViewChangeAttempt attempt, Instant now)
+    {
+        Promise(attempt.Proposal, now);
+        attempt.Promises[Self.Node] = _lastPromise;
     }
 
     /// <summary>Records a view sequence as used, persisting a new high-water mark first when needed.</summary>
@@ -124,7 +137,7 @@ public sealed partial class MembershipEngine
             _state = NodeState.Flushing;
         }
 
-        _lastPromise = new PrepareOk(proposal, true, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence, proposal,
+        _lastPromise = new PrepareOk(proposal, true, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence, proposal,
             _options.MinProtocolVersion, _options.MaxProtocolVersion);
     }
 
@@ -180,7 +193,7 @@ public sealed partial class MembershipEngine
         bool competing = _attempt is not null && peer.Node > Self.Node;
         if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || competing)
         {
-            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, _delivered, _maxViewSequence,
+            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
                 _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
             SendPrepareOk(peer.Node, refusal, outbox);
             return true;
@@ -192,7 +205,7 @@ public sealed partial class MembershipEngine
             // would let two coordinators that cannot hear each other take this node from one another in turn.
             Counters.PreparesIgnored++;
             Emit(outbox, LogLevel.Debug, $"ignoring proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
-                $"{lower}, a lower member of our view {_view!.Id} that we hear both ways now");
+                $"{lower}, {(lower == _promised.Coordinator && _state == NodeState.Flushing ? $"the lower coordinator of proposal {_promised} we are bound to" : $"a member of our view {_view?.Id}")}, which we hear both ways now");
             return true;
         }
 
@@ -217,7 +230,29 @@ public sealed partial class MembershipEngine
     private bool StaysWithLowerMember(Prepare prepare, NodeId proposer, Instant now, out NodeId lower)
     {
         lower = default;
-        if (_view is null || _state != NodeState.Operational)
+        if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator < proposer &&
+            _promised.Coordinator != Self.Node && !Array.Exists(prepare.Members, m => m.Node == _promised.Coordinator) &&
+            _peers.TryGetValue(_promised.Coordinator, out var bound) && IsAlive(bound, now) &&
+            now - bound.LastHeard < _options.HeartbeatInterval * 2 && bound.Hears(Self.Node))
+        {
+            // We are bound to a lower coordinator's proposal, and this one leaves that coordinator out while we hear
+            // it both ways: the lowest coordinator wins here too.
+            lower = _promised.Coordinator;
+            return true;
+        }
+
+        if (_view is null)
+        {
+            return false;
+        }
+
+        // A proposer from outside our view (a merge) must take our view whole: it may leave out none of our members
+        // that we hear both ways right now (right after a heal its heard lists are still filling in). This holds while
+        // we are bound to another proposal too: until a view is installed we are still in ours, and its members are
+        // still with us. A proposer from inside our view may leave out a member only if that member is not lower than
+        // itself, and only while we are operational (bound, the rule above decides).
+        bool outsider = !_view.Contains(proposer);
+        if (!outsider && _state != NodeState.Operational)
         {
             return false;
         }
@@ -225,14 +260,16 @@ public sealed partial class MembershipEngine
         foreach (var member in _view.Members)
         {
             var node = member.Node;
-            if (node == Self.Node || node >= proposer || Array.Exists(prepare.Members, m => m.Node == node) ||
+            if (node == Self.Node || (node >= proposer && !outsider) || Array.Exists(prepare.Members, m => m.Node == node) ||
                 !_peers.TryGetValue(node, out var p))
             {
                 continue;
             }
 
+            // From an outsider, any member we hear both ways counts, even one whose heartbeats do not yet show the view
+            // we just installed together; but not one that has already moved on to a newer view of its own.
             if (p.Incarnation == member.Incarnation && IsAlive(p, now) && now - p.LastHeard < _options.HeartbeatInterval * 2 &&
-                p.Hears(Self.Node) && p.View == _view.Id && p.State == NodeState.Operational)
+                p.Hears(Self.Node) && (outsider ? p.View <= _view.Id : p.View == _view.Id && p.State == NodeState.Operational))
             {
                 lower = node;
                 return true;
@@ -286,6 +323,11 @@ public sealed partial class MembershipEngine
 
         if (!attempt.Syncing)
         {
+            if (!attempt.Promises.ContainsKey(Self.Node) && attempt.Promises.Count == attempt.Members.Length - 1)
+            {
+                PromiseOwn(attempt, now);
+            }
+
             if (attempt.Promises.Count < attempt.Members.Length)
             {
                 return;
@@ -327,9 +369,9 @@ public sealed partial class MembershipEngine
                 continue;
             }
 
-            if (!cuts.TryGetValue(promise.CurrentView, out var cut) || promise.Delivered > cut.Cutoff)
+            if (!cuts.TryGetValue(promise.CurrentView, out var cut) || promise.Held > cut.Cutoff)
             {
-                cuts[promise.CurrentView] = new SyncCut(promise.CurrentView, promise.Delivered, node);
+                cuts[promise.CurrentView] = new SyncCut(promise.CurrentView, promise.Held, node);
             }
         }
 
@@ -447,8 +489,8 @@ public sealed partial class MembershipEngine
 
     private void SendSyncOk(NodeId to, Outbox outbox)
     {
-        var ok = new SyncOk(_promised, CurrentMarks());
-        var w = Begin(PacketType.SyncOk, ok.EncodedSize, out byte[] buffer);
+        var ok = new SyncOk(_promised);
+        var w = Begin(PacketType.SyncOk, SyncOk.Size, out byte[] buffer);
         ok.Write(ref w);
         Send(to, buffer, w.Position, outbox);
     }
@@ -463,7 +505,6 @@ public sealed partial class MembershipEngine
         if (_attempt is not null && _attempt.Syncing && ok.Proposal == _attempt.Proposal && _attempt.Includes(peer.Node))
         {
             _attempt.Synced.Add(peer.Node);
-            _attempt.Marks[peer.Node] = ok.Marks;
             AdvanceAttempt(now, outbox);
         }
 
@@ -493,22 +534,7 @@ public sealed partial class MembershipEngine
             }
         }
 
-        attempt.Marks[Self.Node] = CurrentMarks();
-        var marks = new Dictionary<MemberId, ulong>();
-        foreach (var reported in attempt.Marks.Values)
-        {
-            foreach (var mark in reported)
-            {
-                if (Array.IndexOf(attempt.Members, mark.Sender) >= 0 &&
-                    (!marks.TryGetValue(mark.Sender, out ulong h) || mark.MessageNo > h))
-                {
-                    marks[mark.Sender] = mark.MessageNo;
-                }
-            }
-        }
-
-        var install = new Install(attempt.Proposal, version, members, [.. departures],
-            [.. marks.OrderBy(m => m.Key).Select(m => new DeliveredMark(m.Key, m.Value))]);
+        var install = new Install(attempt.Proposal, version, members, [.. departures]);
         _attempt = null;
         _install = install;
         _installPending.Clear();
@@ -607,15 +633,9 @@ public sealed partial class MembershipEngine
         }
 
         DropControlMessages();
-
-        // Our own messages that a member of the new view already delivered (on the other side of a partition) are
-        // delivered to us here, in the transition, and never submitted again: a second copy would break the order.
-        foreach (var mark in install.Marks)
+        if (previous is not null && !SequencerCameAlong(previous, install))
         {
-            if (mark.Sender == Self)
-            {
-                DeliverOwnUpTo(mark.MessageNo, outbox);
-            }
+            GiveUpSubmittedIn(previous.Id, outbox);
         }
 
         ResetOrdering(view);
@@ -629,6 +649,29 @@ public sealed partial class MembershipEngine
         var change = new ViewChange(view, previous, joined, left);
         Emit(outbox, LogLevel.Info, $"installed {change}");
         outbox.Events.Add(MembershipEvent.Changed(change));
+    }
+
+    /// <summary>
+    /// True when the old view's sequencer moves into the new view from that same old view. It promised, so it froze
+    /// with everything it ever sequenced at or below the cut-off, which every mover delivered: anything of ours not
+    /// delivered by then was never ordered, anywhere.
+    /// </summary>
+    private static bool SequencerCameAlong(View previous, Install install)
+    {
+        if (!previous.TryGetMember(previous.Sequencer, out var sequencer))
+        {
+            return false;
+        }
+
+        foreach (var m in install.Members)
+        {
+            if (m.Member == sequencer && m.PreviousView == previous.Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ViewChangeTick(Instant now, bool retransmitDue, Outbox outbox)

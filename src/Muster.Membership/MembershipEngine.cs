@@ -33,6 +33,10 @@ public sealed partial class MembershipEngine
     private readonly uint _clusterHash;
     private readonly Dictionary<NodeId, PeerState> _peers = [];
     private readonly NodeId[] _configured;
+    // Our node list as peers compare it (sorted by node id), and its digest, carried in every heartbeat.
+    private readonly NodeListEntry[] _nodeList;
+    private readonly ulong _nodeListDigest;
+    private readonly Dictionary<(NodeId Node, RefusalDirection Direction), PeerRefusal> _refusals = [];
     private readonly RateLimiter _logLimiter = new(TimeSpan.FromSeconds(5));
 
     private View? _view;
@@ -60,6 +64,8 @@ public sealed partial class MembershipEngine
         _options = options;
         _clusterHash = WireProtocol.ClusterHash(options.ClusterName);
         _configured = [.. options.Nodes.Distinct().Order()];
+        _nodeList = [.. _configured.Select(n => new NodeListEntry(n, options.NodeEntryHashes?.GetValueOrDefault(n) ?? 0))];
+        _nodeListDigest = Wire.NodeListDigest.Compute(_nodeList);
         foreach (var node in _configured)
         {
             if (node != self.Node)
@@ -87,6 +93,16 @@ public sealed partial class MembershipEngine
 
     /// <summary>The options this engine runs with.</summary>
     public MembershipOptions Options => _options;
+
+    /// <summary>The digest of this node's node list, which every heartbeat carries (see <see cref="Wire.NodeListDigest"/>).</summary>
+    public ulong NodeListDigest => _nodeListDigest;
+
+    /// <summary>
+    /// Why packets between this node and other configured nodes are refused: the latest refusal per peer and
+    /// direction. An entry goes away when that peer's packets are accepted again; the shell decides how old an entry
+    /// may be to still count (by <see cref="PeerRefusal.LastSeen"/>).
+    /// </summary>
+    public IReadOnlyCollection<PeerRefusal> Refusals => _refusals.Values;
 
     /// <summary>The earliest instant at which <see cref="Tick"/> has work to do.</summary>
     public Instant NextDeadline
@@ -197,6 +213,18 @@ public sealed partial class MembershipEngine
             return;
         }
 
+        if (!CheckNodeList(peer, header.Type, datagram[(datagram.Length - reader.Remaining)..], now, outbox))
+        {
+            return;
+        }
+
+        if (_refusals.Count != 0)
+        {
+            // Its packets pass every check, so whatever was refused before has been fixed (on either side).
+            _refusals.Remove((peer.Node, RefusalDirection.Inbound));
+            _refusals.Remove((peer.Node, RefusalDirection.Outbound));
+        }
+
         if (header.Incarnation < peer.Incarnation)
         {
             // An old incarnation's packets must never be acted on once a newer one has been heard.
@@ -216,12 +244,19 @@ public sealed partial class MembershipEngine
             peer.State = NodeState.Joining;
             peer.Heard = [];
             peer.ExcludedUntil = Instant.Zero;
+            peer.BothWaysSince = Instant.Never;
         }
 
         if (peer.LeftIncarnation == peer.Incarnation && header.Type != PacketType.Leave)
         {
             // It said it was leaving; stray packets from it must not bring it back.
             return;
+        }
+
+        if (now - peer.LastHeard >= _options.FailureTimeout)
+        {
+            // It was silent for a failure timeout: whatever connection we had has been broken since.
+            peer.BothWaysSince = Instant.Never;
         }
 
         peer.LastHeard = now;
@@ -267,8 +302,13 @@ public sealed partial class MembershipEngine
             Counters.RefusedOtherCluster++;
             EmitLimited(outbox, now, $"cluster:{source}", LogLevel.Warning,
                 $"refused packets from node {source}: it belongs to another cluster (cluster name differs from '{_options.ClusterName}')");
-            if (header.Type != PacketType.Refuse && _peers.ContainsKey(source))
+            if (_peers.ContainsKey(source))
             {
+                if (NoteRefusal(source, RefusalDirection.Inbound, RefuseReason.ClusterName, header.ClusterHash, now) is { } fresh)
+                {
+                    fresh.Detail = $"we refuse its packets: it belongs to another cluster (its cluster name differs from '{_options.ClusterName}')";
+                }
+
                 SendRefuse(source, RefuseReason.ClusterName, 0, now, outbox);
             }
 
@@ -280,8 +320,13 @@ public sealed partial class MembershipEngine
             Counters.RefusedConfigVersion++;
             EmitLimited(outbox, now, $"config:{source}", LogLevel.Warning,
                 $"refused node {header.Sender}: its config version {header.ConfigVersion} differs from ours ({_options.ConfigVersion})");
-            if (header.Type != PacketType.Refuse && _peers.ContainsKey(source))
+            if (_peers.ContainsKey(source))
             {
+                if (NoteRefusal(source, RefusalDirection.Inbound, RefuseReason.ConfigVersion, header.ConfigVersion, now) is { } fresh)
+                {
+                    fresh.Detail = $"we refuse its packets: its config version {header.ConfigVersion} differs from ours ({_options.ConfigVersion})";
+                }
+
                 SendRefuse(source, RefuseReason.ConfigVersion, _options.ConfigVersion, now, outbox);
             }
 
@@ -290,10 +335,21 @@ public sealed partial class MembershipEngine
 
         if (header.Sender != source || header.Sender == Self.Node || !_peers.ContainsKey(header.Sender))
         {
-            // The source address belongs to another node than the header claims (or to us): never trust it.
+            // The source address belongs to another node than the header claims (or to us): never trust it. Between
+            // nodes that hold the cluster key this means the node lists map ids to addresses differently.
             Counters.SpoofedSender++;
+            bool unknown = !_peers.ContainsKey(header.Sender) && header.Sender != Self.Node;
             EmitLimited(outbox, now, $"spoof:{source}", LogLevel.Warning,
-                $"dropped a packet from the address of node {source} claiming to be node {header.Sender}");
+                $"dropped a packet from the address of node {source} claiming to be node {header.Sender}" +
+                (unknown ? ", which is not in our node list: the node lists differ" : ""));
+            // The claimed sender (tagged with bit 32) as the value: another claimed sender makes a new entry, with its own text.
+            if (_peers.ContainsKey(source) &&
+                NoteRefusal(source, RefusalDirection.Inbound, RefuseReason.NodeList, header.Sender.Value | (1UL << 32), now) is { } fresh)
+            {
+                fresh.Detail = $"we drop packets from its address that name node {header.Sender} as their sender" +
+                    (unknown ? ", which is not in our node list: the node lists differ" : ": the node lists map ids to addresses differently");
+            }
+
             return false;
         }
 
@@ -303,32 +359,143 @@ public sealed partial class MembershipEngine
             EmitLimited(outbox, now, $"version:{source}", LogLevel.Warning,
                 $"refused node {source}: it speaks wire versions {header.MinVersion}..{header.MaxVersion}, we speak " +
                 $"{_options.MinProtocolVersion}..{_options.MaxProtocolVersion}");
-            if (header.Type != PacketType.Refuse)
+            if (NoteRefusal(source, RefusalDirection.Inbound, RefuseReason.ProtocolVersion,
+                    ((ulong)header.MinVersion << 8) | header.MaxVersion, now) is { } fresh)
             {
-                SendRefuse(source, RefuseReason.ProtocolVersion, _options.MaxProtocolVersion, now, outbox);
+                fresh.Detail = $"we refuse its packets: it speaks wire versions {header.MinVersion}..{header.MaxVersion}, we speak " +
+                    $"{_options.MinProtocolVersion}..{_options.MaxProtocolVersion}";
             }
 
+            SendRefuse(source, RefuseReason.ProtocolVersion, _options.MaxProtocolVersion, now, outbox);
             return false;
         }
 
         return true;
     }
 
+    // The node-list digest travels in heartbeats (wire version 2). A peer whose heartbeat carries another digest is
+    // refused like one with another config version, and so is everything else it sends until a heartbeat matches.
+    private bool CheckNodeList(PeerState peer, PacketType type, ReadOnlySpan<byte> body, Instant now, Outbox outbox)
+    {
+        if (type == PacketType.Heartbeat)
+        {
+            if (!Heartbeat.TryReadNodeListDigest(body, out ulong digest))
+            {
+                // Malformed: the heartbeat handler counts and logs it.
+                return true;
+            }
+
+            peer.NodeListDiffers = digest != _nodeListDigest;
+            if (!peer.NodeListDiffers)
+            {
+                return true;
+            }
+
+            var fresh = NoteRefusal(peer.Node, RefusalDirection.Inbound, RefuseReason.NodeList, digest, now);
+            bool log = _logLimiter.TryAcquire($"nodelist:{peer.Node}", now, out long suppressed);
+            if (fresh is not null || log)
+            {
+                // Formatted only for a new refusal or a log line: a heartbeat every 100 ms must not build text each time.
+                string difference = peer.ListedNodes is { } theirs
+                    ? DescribeNodeLists(theirs)
+                    : $"its digest {digest:x16}, ours {_nodeListDigest:x16}";
+                if (fresh is not null)
+                {
+                    fresh.Detail = $"we refuse its packets: its node list differs from ours ({difference})";
+                }
+
+                if (log)
+                {
+                    string text = $"refused node {peer.Node}: its node list differs from ours ({difference})";
+                    Emit(outbox, LogLevel.Warning, suppressed > 0 ? $"{text} ({suppressed} similar suppressed)" : text);
+                }
+            }
+
+            SendRefuse(peer.Node, RefuseReason.NodeList, _nodeListDigest, now, outbox);
+        }
+        else if (!peer.NodeListDiffers)
+        {
+            return true;
+        }
+        else if (_refusals.TryGetValue((peer.Node, RefusalDirection.Inbound), out var refusal))
+        {
+            refusal.LastSeen = now;
+            refusal.Count++;
+        }
+
+        Counters.RefusedNodeList++;
+        return false;
+    }
+
     private bool OnRefuse(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
     {
-        if (!Refuse.TryRead(ref reader, out var refuse))
+        if (!Refuse.TryRead(ref reader, out var refuse) || refuse is null)
         {
             return false;
+        }
+
+        if (refuse.Reason == RefuseReason.NodeList)
+        {
+            // Its entries let both sides name the nodes that differ; kept only when they are its whole list.
+            peer.ListedNodes = Wire.NodeListDigest.Compute(refuse.Nodes) == refuse.ReceiverValue ? refuse.Nodes : null;
+            if (peer.ListedNodes is { } listed && _refusals.TryGetValue((peer.Node, RefusalDirection.Inbound), out var ours) &&
+                ours.Reason == RefuseReason.NodeList)
+            {
+                ours.Detail = $"we refuse its packets: its node list differs from ours ({DescribeNodeLists(listed)})";
+            }
         }
 
         string why = refuse.Reason switch
         {
             RefuseReason.ConfigVersion => $"our config version {_options.ConfigVersion} differs from its {refuse.ReceiverValue}",
             RefuseReason.ClusterName => "our cluster name differs from its",
+            RefuseReason.NodeList => peer.ListedNodes is { } theirs
+                ? $"its node list differs from ours ({DescribeNodeLists(theirs)})"
+                : $"its node list differs from ours (it lists {refuse.Nodes.Length} or more nodes; we list {_nodeList.Length})",
             _ => $"no wire version in common (it speaks up to {refuse.ReceiverValue})",
         };
         EmitLimited(outbox, now, $"refused-by:{peer.Node}", LogLevel.Warning, $"node {peer.Node} refuses us: {why}");
+        if (NoteRefusal(peer.Node, RefusalDirection.Outbound, refuse.Reason, refuse.ReceiverValue, now) is { } fresh)
+        {
+            fresh.Detail = $"it refuses our packets: {why}";
+        }
+
         return true;
+    }
+
+    // "it lists nodes 1,3; we list 1,2,3", plus the nodes both list with another name or other addresses.
+    private string DescribeNodeLists(NodeListEntry[] theirs)
+    {
+        var ours = _nodeList.ToDictionary(e => e.Node, e => e.Hash);
+        var sorted = theirs.Select(e => e.Node).Order().ToList();
+        var changed = theirs.Where(e => ours.TryGetValue(e.Node, out uint hash) && hash != e.Hash).Select(e => e.Node).Order().ToList();
+        string text = sorted.SequenceEqual(_configured)
+            ? $"it lists the same nodes, {string.Join(',', _configured)}"
+            : $"it lists nodes {string.Join(',', sorted)}; we list {string.Join(',', _configured)}";
+        if (changed.Count > 0)
+        {
+            text += changed.Count == 1
+                ? $"; node {changed[0]} has another name or other addresses there"
+                : $"; nodes {string.Join(',', changed)} have another name or other addresses there";
+        }
+
+        return text;
+    }
+
+    // Records a refusal; returns the entry when it is new (the caller fills in its detail), null when an entry for the
+    // same reason and value was only brought up to date, so a stream of refused packets formats no text.
+    private PeerRefusal? NoteRefusal(NodeId node, RefusalDirection direction, RefuseReason reason, ulong value, Instant now)
+    {
+        if (_refusals.TryGetValue((node, direction), out var entry) && entry.Reason == reason && entry.Value == value)
+        {
+            entry.LastSeen = now;
+            entry.Count++;
+            return null;
+        }
+
+        entry = new PeerRefusal(node, direction, reason, value, now);
+        _refusals[(node, direction)] = entry;
+        return entry;
     }
 
     /// <summary>Leaves the cluster at once: members are told, so they install a view without us without waiting for a timeout.</summary>
@@ -407,8 +574,18 @@ public sealed partial class MembershipEngine
             return;
         }
 
-        var w = Begin(PacketType.Refuse, Refuse.Size, out byte[] buffer);
-        new Refuse(reason, value).Write(ref w);
+        NodeListEntry[] nodes = [];
+        if (reason == RefuseReason.NodeList)
+        {
+            // As many of our entries as fit one datagram: enough for the receiver to name the nodes that differ in
+            // any cluster of up to about 160 nodes at the default datagram size.
+            int fit = (_options.MaxDatagramSize - WireProtocol.HeaderSize - Refuse.FixedSize) / Refuse.EntrySize;
+            nodes = _nodeList.Length <= fit ? _nodeList : _nodeList[..fit];
+        }
+
+        var refuse = new Refuse(reason, value, nodes);
+        var w = Begin(PacketType.Refuse, refuse.EncodedSize, out byte[] buffer);
+        refuse.Write(ref w);
         Send(to, buffer, w.Position, outbox);
     }
 

@@ -15,6 +15,13 @@ public sealed record MembershipOptions
     /// <summary>Every node in the configuration's node list, this one included.</summary>
     public required IReadOnlyList<NodeId> Nodes { get; init; }
 
+    /// <summary>
+    /// For each configured node, the hash of its name and addresses (<see cref="NodeListDigest.EntryHash"/>), which
+    /// goes into the node-list digest that nodes compare. A node missing here hashes as 0: the shell fills in every
+    /// node from its configuration; tests and the simulator may leave it empty, and then only the ids are compared.
+    /// </summary>
+    public IReadOnlyDictionary<NodeId, uint>? NodeEntryHashes { get; init; }
+
     /// <summary>How often a heartbeat goes to every other configured node.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 

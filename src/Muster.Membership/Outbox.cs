@@ -18,15 +18,28 @@ public enum MembershipEventKind : byte
     Log = 3,
     /// <summary>This node has left the cluster; the shell should stop.</summary>
     LeftCluster = 4,
+
+    /// <summary>
+    /// One of this node's own messages will not be delivered here, and may or may not have been delivered by members
+    /// on the other side of a view change (its old sequencer did not come along into the new view, and this side
+    /// never learned the message's place in the order). It is not resubmitted: resubmitting could deliver it twice or
+    /// in two different orders. Raised before the view change that ends its view.
+    /// </summary>
+    OutcomeUnknown = 5,
+
+    /// <summary>
+    /// One of this node's own messages, queued after one whose outcome is unknown, handed back unsent: it was never
+    /// ordered anywhere. Submit it again (in the order these events come) if it is still wanted.
+    /// </summary>
+    Returned = 6,
 }
 
 /// <summary>An ordered effect for the layer above: a delivery, a view change, a log line.</summary>
 public readonly struct MembershipEvent
 {
     private MembershipEvent(MembershipEventKind kind, MemberId sender, ulong messageNo, byte[]? payload,
-        ViewChange? viewChange, LogLevel level, string? text, bool transitional = false)
+        ViewChange? viewChange, LogLevel level, string? text)
     {
-        Transitional = transitional;
         Kind = kind;
         Sender = sender;
         MessageNo = messageNo;
@@ -38,21 +51,14 @@ public readonly struct MembershipEvent
 
     public MembershipEventKind Kind { get; }
 
-    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: who sent it.</summary>
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/> and <see cref="MembershipEventKind.OutcomeUnknown"/>: who sent it.</summary>
     public MemberId Sender { get; }
 
-    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: the sender's message number (per incarnation, from 1).</summary>
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/> and <see cref="MembershipEventKind.OutcomeUnknown"/>: the sender's message number (per incarnation, from 1; 0 for a control message).</summary>
     public ulong MessageNo { get; }
 
-    /// <summary>For <see cref="MembershipEventKind.Delivered"/>: the message.</summary>
+    /// <summary>For <see cref="MembershipEventKind.Delivered"/> and <see cref="MembershipEventKind.OutcomeUnknown"/>: the message.</summary>
     public byte[]? Payload { get; }
-
-    /// <summary>
-    /// For <see cref="MembershipEventKind.Delivered"/>: delivered between views, not in one (EVS's transitional
-    /// configuration). Only a sender's own messages are delivered this way, when a partition already delivered them
-    /// elsewhere.
-    /// </summary>
-    public bool Transitional { get; }
 
     /// <summary>For <see cref="MembershipEventKind.ViewChanged"/>.</summary>
     public ViewChange? ViewChange { get; }
@@ -63,8 +69,14 @@ public readonly struct MembershipEvent
     /// <summary>For <see cref="MembershipEventKind.Log"/>.</summary>
     public string? Text { get; }
 
-    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload, bool transitional = false) =>
-        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null, transitional);
+    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload) =>
+        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null);
+
+    internal static MembershipEvent Returned(MemberId sender, byte[] payload) =>
+        new(MembershipEventKind.Returned, sender, 0, payload, null, default, null);
+
+    internal static MembershipEvent Unknown(MemberId sender, ulong messageNo, byte[] payload) =>
+        new(MembershipEventKind.OutcomeUnknown, sender, messageNo, payload, null, default, null);
 
     internal static MembershipEvent Changed(ViewChange change) =>
         new(MembershipEventKind.ViewChanged, default, 0, null, change, default, null);

@@ -1,3 +1,5 @@
+using Muster.Core;
+
 namespace Muster.Membership;
 
 /// <summary>A local message waiting to be delivered back to its sender (which is when it counts as sent).</summary>
@@ -12,6 +14,9 @@ internal sealed class OutgoingMessage
 
     /// <summary>Assigned when its first fragment is first submitted, so numbers follow the order on the wire.</summary>
     public ulong MessageNo { get; set; }
+
+    /// <summary>The view in which a fragment of it was last handed to the sequencer (none: never in this view).</summary>
+    public ViewId SubmittedIn { get; set; }
     public byte[] Payload { get; }
 
     /// <summary>A view-scoped control message (for example a process-group sync): unnumbered, sent first in the view,

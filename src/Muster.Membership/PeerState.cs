@@ -1,4 +1,5 @@
 using Muster.Core;
+using Muster.Wire;
 
 namespace Muster.Membership;
 
@@ -25,8 +26,17 @@ internal sealed class PeerState
     /// <summary>The incarnation that announced a clean leave (0 = none).</summary>
     public ulong LeftIncarnation;
 
+    /// <summary>Since when we hear it and its heartbeats say it hears us, without a break (Never: not now).</summary>
+    public Instant BothWaysSince = Instant.Never;
+
     /// <summary>Kept out of proposals until then, after it failed to answer one.</summary>
     public Instant ExcludedUntil;
+
+    /// <summary>Its last heartbeat carried another node-list digest than ours: its packets are refused until one matches.</summary>
+    public bool NodeListDiffers;
+
+    /// <summary>Its node list, from its last refusal of ours (null until one arrives, or when it did not fit).</summary>
+    public NodeListEntry[]? ListedNodes;
 
     public bool Hears(NodeId other) => Array.IndexOf(Heard, other) >= 0;
 }

@@ -20,7 +20,6 @@ internal sealed class ViewChangeAttempt
     public Sync? SyncMessage { get; set; }
     public Dictionary<NodeId, PrepareOk> Promises { get; } = [];
     public HashSet<NodeId> Synced { get; } = [];
-    public Dictionary<NodeId, DeliveredMark[]> Marks { get; } = [];
 
     public bool Includes(NodeId node) => Array.Exists(Members, m => m.Node == node);
 }

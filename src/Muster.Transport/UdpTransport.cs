@@ -48,6 +48,7 @@ public sealed class UdpTransport : IDisposable
     private readonly RateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
     private PeerTable _peers;
+    private readonly UnknownSources _unknown;
     // TEST-ONLY delay/jitter/reorder (MUSTER_TEST_FAULTS, see Faults/); null unless that variable is set.
     private readonly FaultInjector<SendTarget>? _faults;
     private PacketHandler? _handler;
@@ -81,6 +82,7 @@ public sealed class UdpTransport : IDisposable
 
         _logger = logger;
         _logLimiter = new RateLimiter(options.LogInterval);
+        _unknown = new UnknownSources(options.LogInterval);
         _maxDatagramSize = options.MaxDatagramSize;
         _receiveThreadStarted = options.ReceiveThreadStarted;
 
@@ -128,6 +130,12 @@ public sealed class UdpTransport : IDisposable
 
     /// <summary>Datagrams dropped because their source address and port belong to no configured peer.</summary>
     public long UnknownSource => Interlocked.Read(ref _unknownSource);
+
+    /// <summary>
+    /// The sources outside the node list whose datagrams were dropped lately (at most
+    /// 16 of them; one silent for a minute gives its place to a new one).
+    /// </summary>
+    public IReadOnlyList<UnknownSource> RecentUnknownSources() => _unknown.Snapshot();
 
     /// <summary>Datagrams from peers dropped for being larger than <see cref="UdpTransportOptions.MaxDatagramSize"/>.</summary>
     public long OversizeDrops => Interlocked.Read(ref _oversize);
@@ -490,10 +498,14 @@ public sealed class UdpTransport : IDisposable
         if (!Volatile.Read(ref _peers).TryFindSource(from, out NodeId source))
         {
             Interlocked.Increment(ref _unknownSource);
-            // One key for all unknown sources: a flood of spoofed addresses must not become a flood of log lines.
-            if (ShouldLog(LogLevel.Warning, "unknown-source", out long suppressed))
+            // Nothing is ever sent back: a source outside the node list gets no answer, not even a refusal. The
+            // table bounds the log lines too: a flood of spoofed addresses must not become a flood of log lines.
+            if (_unknown.Record(from, Now(), out string? endpoint, out long suppressed) && _logger.IsEnabled(LogLevel.Warning))
             {
-                _logger.Warn(Category, $"dropped {length}-byte datagram from unknown source {Describe(from)}{Suppressed(suppressed)}");
+                _logger.Warn(Category, endpoint is not null
+                    ? $"dropped datagrams from {endpoint}, which is not in our node list: the node lists differ (a node " +
+                      $"there lists this one, or this node's list has an old address for it){Suppressed(suppressed)}"
+                    : $"dropped datagrams from more addresses that are not in our node list{Suppressed(suppressed)}");
             }
             return;
         }
@@ -503,7 +515,7 @@ public sealed class UdpTransport : IDisposable
             Interlocked.Increment(ref _oversize);
             if (ShouldLog(LogLevel.Warning, "oversize", out long suppressed))
             {
-                _logger.Warn(Category, $"dropped {length}-byte datagram from node {source} ({Describe(from)}): "
+                _logger.Warn(Category, $"dropped {length}-byte datagram from node {source} ({UnknownSources.Describe(from)}): "
                     + $"larger than the maximum of {_maxDatagramSize}{Suppressed(suppressed)}");
             }
             return;
@@ -544,19 +556,6 @@ public sealed class UdpTransport : IDisposable
         catch (SocketException)
         {
             // Best effort; Dispose still closes the socket.
-        }
-    }
-
-    private static string Describe(SocketAddress address)
-    {
-        try
-        {
-            IPEndPoint template = address.Family == AddressFamily.InterNetworkV6 ? new(IPAddress.IPv6Any, 0) : new(IPAddress.Any, 0);
-            return template.Create(address).ToString() ?? "?";
-        }
-        catch (ArgumentException)
-        {
-            return $"({address.Family})";
         }
     }
 

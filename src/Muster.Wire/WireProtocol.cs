@@ -7,10 +7,15 @@ public static class WireProtocol
     public const ushort Magic = 0x554D;
 
     /// <summary>Oldest wire version this build speaks.</summary>
-    public const byte MinVersion = 1;
+    /// <remarks>
+    /// Version 2 added the node-list digest to the heartbeat and the node list to the refusal
+    /// (<see cref="Messages.RefuseReason.NodeList"/>). Version 1 is not spoken any more: a version-1 node is refused, and
+    /// it can still read why (the first 9 bytes of a refusal kept their layout).
+    /// </remarks>
+    public const byte MinVersion = 2;
 
     /// <summary>Newest wire version this build speaks.</summary>
-    public const byte MaxVersion = 1;
+    public const byte MaxVersion = 2;
 
     /// <summary>Size of <see cref="PacketHeader"/> on the wire.</summary>
     public const int HeaderSize = 32;

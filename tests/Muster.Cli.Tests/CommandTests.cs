@@ -36,6 +36,41 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Status_shows_the_per_peer_counters_in_text_and_json()
+    {
+        await using var daemon = FakeDaemon.Start();
+
+        var text = await CliRun.RunAsync("status", "--socket", daemon.SocketPath);
+        var json = await CliRun.RunAsync("status", "--json", "--socket", daemon.SocketPath);
+
+        Assert.True(text.ExitCode == ExitCodes.Success, text.ToString());
+        Assert.Contains("Peers (2 peers)\n---------------\nNODE ID  NAME   DECLARED FAILED WHILE LINK UP\n" +
+            "      2  beta                               0\n      3  gamma                              2\n",
+            text.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.True(json.ExitCode == ExitCodes.Success, json.ToString());
+        using var doc = JsonDocument.Parse(json.Out);
+        var peers = doc.RootElement.GetProperty("peers");
+        Assert.Equal([2u, 3u], peers.EnumerateArray().Select(p => p.GetProperty("node_id").GetUInt32()));
+        Assert.Equal(2, peers[1].GetProperty("counters").GetProperty("declared_failed_while_link_up").GetInt64());
+    }
+
+    [Fact]
+    public async Task Status_still_works_with_a_daemon_that_does_not_report_peer_counters()
+    {
+        await using var daemon = FakeDaemon.Start();
+        daemon.PeersNotReported = true;
+
+        var text = await CliRun.RunAsync("status", "--socket", daemon.SocketPath);
+        var json = await CliRun.RunAsync("status", "--json", "--socket", daemon.SocketPath);
+
+        Assert.True(text.ExitCode == ExitCodes.Success, text.ToString());
+        Assert.DoesNotContain("Peers", text.Out, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(json.Out);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("peers").ValueKind);
+        Assert.Equal("1.1c", doc.RootElement.GetProperty("view_id").GetString());
+    }
+
+    [Fact]
     public async Task The_socket_can_come_from_the_environment()
     {
         await using var daemon = FakeDaemon.Start();

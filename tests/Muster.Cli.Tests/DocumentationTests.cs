@@ -35,6 +35,8 @@ public sealed class DocumentationTests
     [InlineData("protocol_version")]
     [InlineData("timeouts_ms")]
     [InlineData("counters")]
+    [InlineData("peers")]
+    [InlineData("declared_failed_while_link_up")]
     [InlineData("incarnation")]
     [InlineData("joined_view_id")]
     [InlineData("member_count")]
@@ -50,6 +52,12 @@ public sealed class DocumentationTests
     [InlineData("key_file")]
     [InlineData("replaced")]
     [InlineData("created_directory")]
+    [InlineData("refusals")]
+    [InlineData("address")]
+    [InlineData("direction")]
+    [InlineData("reason")]
+    [InlineData("text")]
+    [InlineData("age_ms")]
     public void Json_fields_are_documented(string field)
     {
         // As a field table's entry: `name`, or `parent[].name`.

@@ -36,6 +36,12 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
     // No view installed: status reports ViewId.None, joins are refused as the real daemon would hold them back.
     public bool NoView { get; set; }
 
+    // The view holds only the local node (alpha): it is alone, as a node whose peers are refused is.
+    public bool Alone { get; set; }
+
+    // What GetRefusalsRequest answers; answered NotSupported when null, as a musterd from before the request would.
+    public List<RefusalInfo>? Refusals { get; set; } = [];
+
     // Requests of this type are never answered (to test --timeout).
     public MessageType? Ignore { get; set; }
 
@@ -49,6 +55,9 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
 
     // GetKeysRequest and KeyOperationRequest are answered NotSupported, as a musterd from before encryption would.
     public bool KeysNotSupported { get; set; }
+
+    // StatusResult ends after the counters, as from a musterd that predates per-peer counters.
+    public bool PeersNotReported { get; set; }
 
     public TaskCompletionSource LeaveRequested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -104,13 +113,19 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
                 case GetStatusRequest:
                     var status = Samples.Status(NoView ? ViewId.None : Samples.View);
                     session.Reply(requestId, new StatusResponse(status.NodeId, status.NodeName, status.ClusterName, status.ViewId,
-                        status.State, (ushort)status.ProtocolVersion, status.Members, status.Timeouts, status.Counters));
+                        status.State, (ushort)status.ProtocolVersion, Alone ? status.Members.Take(1).ToList() : status.Members,
+                        status.Timeouts, status.Counters, PeersNotReported ? null : status.Peers));
+                    break;
+                case GetRefusalsRequest when Refusals is not null:
+                    session.Reply(requestId, new RefusalsResponse([.. Refusals]));
                     break;
                 case GetLinksRequest:
                     session.Reply(requestId, LinksCommandTests.Sample);
                     break;
                 case GetMembersRequest:
-                    session.Reply(requestId, new MembersResponse(NoView ? new ClusterView(ViewId.None, []) : Samples.ClusterView()));
+                    session.Reply(requestId, new MembersResponse(NoView ? new ClusterView(ViewId.None, [])
+                        : Alone ? new ClusterView(Samples.View, Samples.ClusterView().Members.Take(1).ToList())
+                        : Samples.ClusterView()));
                     break;
                 case GroupJoinRequest join when JoinError is { } error:
                     session.ReplyError(requestId, error, $"cannot join {join.Group} now");

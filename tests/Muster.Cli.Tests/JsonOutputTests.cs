@@ -16,7 +16,7 @@ public sealed class JsonOutputTests
         var root = doc.RootElement;
 
         Assert.Equal(
-            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters", "encrypted", "keys"],
+            ["node_id", "node_name", "cluster_name", "view_id", "state", "protocol_version", "members", "timeouts_ms", "counters", "encrypted", "keys", "peers", "refusals"],
             Names(root));
         Assert.Equal(1u, root.GetProperty("node_id").GetUInt32());
         Assert.Equal("alpha", root.GetProperty("node_name").GetString());
@@ -44,6 +44,22 @@ public sealed class JsonOutputTests
         Assert.Equal("aaaaaaaa", key.GetProperty("fingerprint").GetString());
         Assert.Equal("current", key.GetProperty("role").GetString());
         Assert.Equal("/etc/muster/authkey", key.GetProperty("source").GetString());
+
+        var peer = root.GetProperty("peers")[1];
+        Assert.Equal(2, root.GetProperty("peers").GetArrayLength());
+        Assert.Equal(["node_id", "name", "counters"], Names(peer));
+        Assert.Equal(3u, peer.GetProperty("node_id").GetUInt32());
+        Assert.Equal("gamma", peer.GetProperty("name").GetString());
+        Assert.Equal(["declared_failed_while_link_up"], Names(peer.GetProperty("counters")));
+        Assert.Equal(2, peer.GetProperty("counters").GetProperty("declared_failed_while_link_up").GetInt64());
+    }
+
+    [Fact]
+    public void Status_from_a_daemon_without_peer_counters_has_null_peers()
+    {
+        using var doc = JsonDocument.Parse(JsonOutput.Status(Samples.Status() with { Peers = null }, Samples.Keys()));
+
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("peers").ValueKind);
     }
 
     [Fact]
@@ -99,7 +115,7 @@ public sealed class JsonOutputTests
         using var doc = JsonDocument.Parse(JsonOutput.Nodes(Samples.ClusterView(), new NodeId(2)));
         var root = doc.RootElement;
 
-        Assert.Equal(["view_id", "nodes"], Names(root));
+        Assert.Equal(["view_id", "nodes", "refusals"], Names(root));
         Assert.Equal("1.1c", root.GetProperty("view_id").GetString());
         var nodes = root.GetProperty("nodes");
         Assert.Equal(3, nodes.GetArrayLength());

@@ -34,6 +34,8 @@ internal static class Samples
         return new DaemonStatus(LocalNode, "alpha", "prod", view, view.IsNone ? "joining" : "operational", 1,
             view.IsNone ? [] : ClusterView().Members,
             [new("token", TimeSpan.FromSeconds(1)), new("consensus", TimeSpan.FromMilliseconds(1200)), new("join", TimeSpan.FromMilliseconds(0.5))],
-            [new("messages_sent", 42), new("view_changes", 3)]);
+            [new("messages_sent", 42), new("view_changes", 3)],
+            [new PeerCounters(new NodeId(2), "beta", [new(PeerCounters.DeclaredFailedWhileLinkUp, 0)]),
+                new PeerCounters(new NodeId(3), "gamma", [new(PeerCounters.DeclaredFailedWhileLinkUp, 2)])]);
     }
 }

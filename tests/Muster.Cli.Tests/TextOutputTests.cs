@@ -46,6 +46,12 @@ public sealed class TextOutputTests
             messages_sent     42
             view_changes       3
 
+            Peers (2 peers)
+            ---------------
+            NODE ID  NAME   DECLARED FAILED WHILE LINK UP
+                  2  beta                               0
+                  3  gamma                              2
+
             Keys (1 key)
             ------------
             FINGERPRINT  ROLE     SOURCE
@@ -53,6 +59,40 @@ public sealed class TextOutputTests
 
             """.ReplaceLineEndings("\n"),
             output.ToString());
+    }
+
+    [Fact]
+    public void Status_from_a_daemon_without_peer_counters_has_no_peers_section()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+
+        TextOutput.Status(output, Samples.Status() with { Peers = null }, Samples.Keys());
+
+        Assert.DoesNotContain("Peers", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("view_changes       3\n\nKeys (1 key)", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Status_peer_table_has_a_column_per_counter_and_a_dash_where_a_peer_lacks_one()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var status = Samples.Status() with
+        {
+            Peers = [new PeerCounters(new NodeId(2), "beta", [new("a_b", 1)]), new PeerCounters(new NodeId(3), "gamma", [new("c", 7)])],
+        };
+
+        TextOutput.Status(output, status, keys: null);
+
+        Assert.EndsWith(
+            """
+            Peers (2 peers)
+            ---------------
+            NODE ID  NAME   A B  C
+                  2  beta     1  -
+                  3  gamma    -  7
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

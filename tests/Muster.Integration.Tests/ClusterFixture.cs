@@ -22,6 +22,15 @@ internal static class Cluster
         return cluster;
     }
 
+    /// <summary>Runs the real <c>muster</c> command in this process (as a script would run it) and captures what it prints.</summary>
+    public static async Task<(int ExitCode, string Out, string Error)> MusterAsync(CancellationToken ct, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await Muster.Cli.Cli.RunAsync(args, stdout, stderr, ct);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
     public static bool HasExactly(ClusterView view, params uint[] nodes) =>
         view.Members.Select(m => m.NodeId.Value).Order().SequenceEqual(nodes.Order());
 

@@ -40,6 +40,17 @@ public class SecurityTests
         Assert.DoesNotContain((await outsider.Membership.GetCurrentViewAsync(ct)).Members, m => m.NodeId.Value is 1 or 2);
         Assert.True(Counter(await client.GetStatusAsync(ct), "crypto_drop_unknown_key") > 0);
         Assert.True(Counter(await outsider.GetStatusAsync(ct), "crypto_drop_unknown_key") > 0);
+
+        // The outsider no longer looks like a healthy 1-node cluster: `muster status` says why and exits 7, and so
+        // does a node of the cluster, about the outsider.
+        var alone = await Cluster.MusterAsync(ct, "status", "--socket", cluster.Nodes[2].SocketPath);
+        Assert.True(alone.ExitCode == 7, $"exit {alone.ExitCode}\n{alone.Out}\n{alone.Error}");
+        Assert.Contains($"they are sealed with key {right.FingerprintText}, which we do not hold", alone.Out, StringComparison.Ordinal);
+        Assert.Contains("unknown_key", alone.Out, StringComparison.Ordinal);
+        Assert.StartsWith("muster: node 3 (node3) is alone in its view: node ", alone.Error, StringComparison.Ordinal);
+        var member = await Cluster.MusterAsync(ct, "nodes", "--socket", cluster.Nodes[0].SocketPath);
+        Assert.True(member.ExitCode == 7, $"exit {member.ExitCode}\n{member.Out}\n{member.Error}");
+        Assert.Contains($"node 3 (node3): we drop its packets: they are sealed with key {wrong.FingerprintText}", member.Error, StringComparison.Ordinal);
     }
 
     [Fact]

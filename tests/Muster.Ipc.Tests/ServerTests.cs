@@ -26,6 +26,23 @@ public class ServerTests
     }
 
     [Fact]
+    public async Task ClientConnectAndDisconnect_AreLoggedAtDebugLevel_NotInfo()
+    {
+        // Every CLI call connects and disconnects: at info level, a monitoring loop would flood the log.
+        await using var server = TestServer.Start();
+        await using (var client = await server.ConnectAsync())
+        {
+            await server.NextConnectedAsync();
+        }
+
+        await server.NextDisconnectedAsync();
+        var lines = server.Log.Split('\n').Where(l => l.Contains(" connected (", StringComparison.Ordinal) ||
+            l.Contains(" disconnected: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Contains(" DEBUG ipc: client ", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task MalformedFrame_AfterHello_ClosesOnlyThatConnection()
     {
         await using var server = TestServer.Start();

@@ -154,7 +154,7 @@ public class MembershipEngineTests
     {
         var ids = new[] { new NodeId(1), new NodeId(2) };
         var newer = new MembershipEngine(new MemberId(ids[0], 1),
-            new MembershipOptions { ClusterName = "x", Nodes = ids, MinProtocolVersion = 2, MaxProtocolVersion = 2 }, 0);
+            new MembershipOptions { ClusterName = "x", Nodes = ids, MinProtocolVersion = WireProtocol.MaxVersion + 1, MaxProtocolVersion = WireProtocol.MaxVersion + 1 }, 0);
         var older = new MembershipEngine(new MemberId(ids[1], 1), new MembershipOptions { ClusterName = "x", Nodes = ids }, 0);
         var o = new Outbox();
         var now = new Instant(1);
@@ -163,6 +163,23 @@ public class MembershipEngineTests
         var o2 = new Outbox();
         older.OnPacket(ids[0], packet.Buffer.AsSpan(0, packet.Length), now, o2);
         Assert.Equal(1, older.Counters.RefusedProtocolVersion);
+    }
+
+    [Fact]
+    public void MixedWireVersionRanges_AgreeOnTheHighestCommonVersion()
+    {
+        // A rolling upgrade: nodes 1 and 2 also speak the next version, node 3 only this one.
+        const byte Next = WireProtocol.MaxVersion + 1;
+        var c = new TestCluster(3, (id, o) => id.Value == 3 ? o : o with { MaxProtocolVersion = Next });
+        c.StartAll();
+        var view = c.RunUntilConverged(TimeSpan.FromSeconds(3));
+        Assert.Equal(WireProtocol.MaxVersion, view.ProtocolVersion);
+
+        // Once node 3 is upgraded too, the next view moves to the newer version.
+        c.Restart(3, 2, c.Options with { MaxProtocolVersion = Next });
+        view = c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        Assert.Equal(Next, view.ProtocolVersion);
+        Assert.All(c.Nodes.Values, n => Assert.Equal(Next, n.Engine.CurrentView!.ProtocolVersion));
     }
 
     [Fact]

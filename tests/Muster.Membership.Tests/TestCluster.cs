@@ -15,18 +15,40 @@ internal sealed class TestCluster
     private readonly HashSet<(NodeId From, NodeId To)> _blocked = [];
 
     public TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak = null, ulong incarnation = 1)
+        : this(nodes, tweak, null, incarnation)
+    {
+    }
+
+    /// <summary>A cluster whose nodes may have options of their own (another node list, say): <paramref name="perNode"/> gets each node's id.</summary>
+    public TestCluster(int nodes, Func<NodeId, MembershipOptions, MembershipOptions> perNode, ulong incarnation = 1)
+        : this(nodes, null, perNode, incarnation)
+    {
+    }
+
+    private TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak,
+        Func<NodeId, MembershipOptions, MembershipOptions>? perNode, ulong incarnation)
     {
         var ids = Enumerable.Range(1, nodes).Select(i => new NodeId((uint)i)).ToArray();
         var options = new MembershipOptions { ClusterName = "test", Nodes = ids, MaxMessageSize = 2 * 1024 * 1024, MaxPendingBytes = 8 * 1024 * 1024 };
         Options = tweak is null ? options : tweak(options);
+        _perNode = perNode;
         foreach (var id in ids)
         {
-            var engine = new MembershipEngine(new MemberId(id, incarnation), Options, 0);
+            var engine = new MembershipEngine(new MemberId(id, incarnation), OptionsOf(id), 0);
             Nodes[id] = new TestNode(engine);
         }
     }
 
+    private readonly Func<NodeId, MembershipOptions, MembershipOptions>? _perNode;
+
+    /// <summary>The options every node starts from.</summary>
     public MembershipOptions Options { get; }
+
+    /// <summary>The options node <paramref name="id"/> runs with (what <see cref="Restart"/> uses too).</summary>
+    public MembershipOptions OptionsOf(NodeId id) => _perNode is null ? Options : _perNode(id, Options);
+
+    /// <summary>Every packet handed to the network so far, by sender and destination, whether or not it was delivered.</summary>
+    public List<(NodeId From, NodeId To)> Sent { get; } = [];
     public Dictionary<NodeId, TestNode> Nodes { get; } = [];
     public Instant Now { get; private set; } = new(TimeSpan.TicksPerSecond);
 
@@ -42,11 +64,11 @@ internal sealed class TestCluster
     }
 
     /// <summary>Replaces a node's engine (a restart with a new incarnation).</summary>
-    public void Restart(uint id, ulong incarnation)
+    public void Restart(uint id, ulong incarnation, MembershipOptions? options = null)
     {
         var node = new NodeId(id);
         _down.Remove(node);
-        var engine = new MembershipEngine(new MemberId(node, incarnation), Options, 0);
+        var engine = new MembershipEngine(new MemberId(node, incarnation), options ?? OptionsOf(node), 0);
         Nodes[node] = new TestNode(engine);
         engine.Start(Now, Nodes[node].Outbox);
         Collect(Nodes[node]);
@@ -58,10 +80,24 @@ internal sealed class TestCluster
     /// <summary>Drops every packet from <paramref name="from"/> to <paramref name="to"/> (one direction only).</summary>
     public void BlockOneWay(uint from, uint to) => _blocked.Add((new NodeId(from), new NodeId(to)));
 
+    /// <summary>Drops every packet to and from a node (a pulled cable).</summary>
+    public void Cut(uint id)
+    {
+        foreach (var other in Nodes.Keys.Where(n => n.Value != id))
+        {
+            _blocked.Add((new NodeId(id), other));
+            _blocked.Add((other, new NodeId(id)));
+        }
+    }
+
+    /// <summary>Removes every block.</summary>
+    public void HealAll() => _blocked.Clear();
+
     public void Collect(TestNode node)
     {
         foreach (var p in node.Outbox.Packets)
         {
+            Sent.Add((node.Engine.Self.Node, p.Destination));
             _inflight.Enqueue((node.Engine.Self.Node, p.Destination, p.Buffer.AsSpan(0, p.Length).ToArray()));
         }
 

@@ -13,12 +13,20 @@ public sealed class InvariantChecker
     private readonly Dictionary<ViewId, List<(MemberId Sender, ulong MessageNo)>> _viewSequences = [];
     private readonly Dictionary<(ViewId From, ViewId To), int> _transitions = [];
     private readonly Dictionary<MemberId, NodeTrack> _nodes = [];
+    private readonly GlobalOrder<(MemberId Sender, ulong MessageNo)> _globalOrder = new();
+    private readonly Dictionary<(MemberId Sender, ulong MessageNo), ViewId> _deliveredIn = [];
+
+    private readonly IReadOnlySet<string> _skip;
+
+    /// <summary>Creates a checker; <paramref name="skip"/> names checks to switch off (see <see cref="Simulator.CheckNames"/>).</summary>
+    public InvariantChecker(IReadOnlySet<string>? skip = null) => _skip = skip ?? new HashSet<string>();
 
     public long Deliveries { get; private set; }
     public long ViewInstalls { get; private set; }
 
     private sealed class NodeTrack
     {
+        public required int Index;
         public View? View;
         public int DeliveredInView;
         public readonly Dictionary<MemberId, ulong> LastFrom = [];
@@ -29,7 +37,7 @@ public sealed class InvariantChecker
     {
         if (!_nodes.TryGetValue(node, out var t))
         {
-            t = new NodeTrack();
+            t = new NodeTrack { Index = _nodes.Count };
             _nodes[node] = t;
         }
 
@@ -37,14 +45,10 @@ public sealed class InvariantChecker
     }
 
     /// <summary>Checks one delivery at <paramref name="node"/>.</summary>
-    public void OnDelivered(MemberId node, MemberId sender, ulong messageNo, ReadOnlySpan<byte> payload, bool transitional = false)
+    public void OnDelivered(MemberId node, MemberId sender, ulong messageNo, ReadOnlySpan<byte> payload)
     {
         Deliveries++;
         var t = Track(node);
-        if (transitional && sender != node)
-        {
-            Fail($"{node} delivered {sender}/{messageNo} in a transition: only a sender's own messages may be");
-        }
 
         if (t.View is null)
         {
@@ -62,9 +66,10 @@ public sealed class InvariantChecker
             Fail($"{node} delivered a message from {sender}, not a member of its view {t.View}");
         }
 
-        if (!transitional)
+        CheckViewSequence(node, t, sender, messageNo);
+        if (messageNo != 0 && _unknown.Contains((sender, messageNo)) && sender == node)
         {
-            CheckViewSequence(node, t, sender, messageNo);
+            Fail($"{node} delivered its own message {messageNo} after giving it up with outcome unknown");
         }
 
         // 5. Each sender's messages are delivered in the order sent, at most once per node.
@@ -76,6 +81,30 @@ public sealed class InvariantChecker
         if (messageNo != 0)
         {
             t.LastFrom[sender] = messageNo;
+
+            // 8. Each message is delivered in the same regular view everywhere, or in the transitional configuration
+            //    derived from it (delivered while leaving that view).
+            var id = (sender, messageNo);
+            if (_skip.Contains("same-view"))
+            {
+            }
+            else if (_deliveredIn.TryGetValue(id, out var firstView))
+            {
+                if (firstView != t.View!.Id)
+                {
+                    Fail($"{sender}/{messageNo} was delivered in view {firstView} elsewhere but in view {t.View.Id} at {node}");
+                }
+            }
+            else
+            {
+                _deliveredIn[id] = t.View!.Id;
+            }
+
+            // 9. One total order covers every delivered message on every node, across views.
+            if (!_skip.Contains("global-order") && _globalOrder.Deliver(t.Index, id) is string cycle)
+            {
+                Fail($"no single total order at {node}: {cycle}");
+            }
         }
 
         // 6. Nothing an old incarnation sent is delivered once a newer one has been in a view.
@@ -105,6 +134,20 @@ public sealed class InvariantChecker
 
         t.DeliveredInView++;
     }
+
+    private readonly HashSet<(MemberId Sender, ulong MessageNo)> _unknown = [];
+
+    /// <summary>A sender gave up one of its messages with "outcome unknown": it must never deliver it itself.</summary>
+    public void OnOutcomeUnknown(MemberId node, ulong messageNo)
+    {
+        UnknownOutcomes++;
+        if (messageNo == 0 || !_unknown.Add((node, messageNo)) || Track(node).LastFrom.GetValueOrDefault(node) >= messageNo)
+        {
+            Fail($"{node} gave up message {messageNo} with outcome unknown, but it is unnumbered, given up twice or already delivered");
+        }
+    }
+
+    public long UnknownOutcomes { get; private set; }
 
     private readonly Dictionary<(ViewId View, int Position), ulong> _groupStates = [];
 

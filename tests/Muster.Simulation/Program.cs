@@ -3,13 +3,15 @@ using System.Globalization;
 using Muster.Simulation;
 
 // Command line: --seed N (replay one, with --trace for a step log) | --seeds N [--from S] | --soak N [--from S]
-// [--nodes K] [--max-nodes K]. Exit code 0 when every seed passed, 1 otherwise.
+// [--nodes K] [--max-nodes K] [--classic] (the first simulator's fault mix, to replay its seeds). Exit code 0 when every seed passed, 1 otherwise.
 ulong? seed = null;
 int count = 0;
 ulong from = 1;
 int? nodes = null;
 int maxNodes = 16;
 bool trace = false;
+var mix = FaultMix.Extended;
+var skip = new HashSet<string>(StringComparer.Ordinal);
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -21,15 +23,29 @@ for (int i = 0; i < args.Length; i++)
         case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--max-nodes": maxNodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--trace": trace = true; break;
+        case "--classic": mix = FaultMix.Classic; break;
+        case "--skip":
+            foreach (string name in Next().Split(','))
+            {
+                if (!Simulator.CheckNames.Contains(name))
+                {
+                    Console.Error.WriteLine($"unknown check '{name}' in --skip; the checks are {string.Join(", ", Simulator.CheckNames)}");
+                    return 2;
+                }
+
+                skip.Add(name);
+            }
+
+            break;
         default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --seed N [--trace] | --seeds N [--from S] | --soak N [--from S] [--nodes K] [--max-nodes K]");
+            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --seed N [--trace] | --seeds N [--from S] | --soak N [--from S] [--nodes K] [--max-nodes K] [--classic] [--skip CHECK,...]");
             return 2;
     }
 }
 
 if (seed is ulong one)
 {
-    var result = new Simulator(Scenario.FromSeed(one, nodes, maxNodes), trace ? Console.Out : null).Run();
+    var result = new Simulator(Scenario.FromSeed(one, nodes, maxNodes, mix), trace ? Console.Out : null, skip).Run();
     Print(result);
     return result.Passed ? 0 : 1;
 }
@@ -46,7 +62,7 @@ long steps = 0;
 var failures = new System.Collections.Concurrent.ConcurrentBag<SimulationResult>();
 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
 {
-    var r = new Simulator(Scenario.FromSeed(from + (ulong)i, nodes, maxNodes)).Run();
+    var r = new Simulator(Scenario.FromSeed(from + (ulong)i, nodes, maxNodes, mix), null, skip).Run();
     Interlocked.Add(ref steps, r.Steps);
     if (!r.Passed)
     {

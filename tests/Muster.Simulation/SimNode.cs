@@ -27,5 +27,47 @@ internal sealed class SimNode
     /// <summary>Counters of messages this incarnation submitted and has not yet had delivered back.</summary>
     public HashSet<ulong> OwnPending { get; } = [];
     public bool CrashedOrLeftThisIncarnation { get; set; }
+
+    /// <summary>Own messages given up with "outcome unknown" (over all incarnations).</summary>
+    public long Unknown { get; set; }
+
+    /// <summary>When this incarnation started (global virtual time).</summary>
+    public Instant UpSince { get; set; }
+
+    /// <summary>The node's loop is frozen (a GC pause, SIGSTOP) until then: its inputs wait.</summary>
+    public Instant StalledUntil { get; set; }
+
+    /// <summary>Its outgoing packets take <see cref="ExtraDelay"/> longer until then.</summary>
+    public Instant SlowUntil { get; set; }
+    public TimeSpan ExtraDelay { get; set; }
+
+    /// <summary>Its clock: local ticks = offset + global ticks x rate (monotonic, drifting).</summary>
+    public double ClockRate { get; set; } = 1;
+    public long ClockOffset { get; set; }
+
+    /// <summary>Group oracle: processes whose join the group layer confirmed to them, and not since left or died.</summary>
+    public HashSet<uint> Confirmed { get; } = [];
+
+    /// <summary>Group oracle: per process, leaves and deaths issued and not yet delivered back (it may still be listed).</summary>
+    public Dictionary<uint, int> PendingRemoval { get; } = [];
+
+    public Instant LocalTime(Instant global) => new(ClockOffset + (long)(global.Ticks * ClockRate));
+
+    /// <summary>The earliest global instant at which the local clock reads at least <paramref name="local"/>.</summary>
+    public Instant GlobalTime(Instant local)
+    {
+        if (local.Ticks >= long.MaxValue / 4)
+        {
+            return Instant.Never;
+        }
+
+        var global = new Instant((long)Math.Ceiling((local.Ticks - ClockOffset) / ClockRate));
+        while (LocalTime(global) < local)
+        {
+            global = new Instant(global.Ticks + 1);
+        }
+
+        return global;
+    }
     public MemberId Member => new(Id, Incarnation);
 }

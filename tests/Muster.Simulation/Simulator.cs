@@ -14,9 +14,9 @@ public sealed record SimulationResult(
 /// with delay, loss, duplication, reordering, partitions (symmetric and one-way), crashes, fast restarts and clean
 /// leaves; checks the invariants after every step, then that the cluster converges once faults stop.
 /// </summary>
-public sealed class Simulator
+public sealed partial class Simulator
 {
-    private enum EventKind : byte { Packet, Tick, Submit, Fault, Restart, ChaosEnd, CheckConvergence }
+    private enum EventKind : byte { Packet, Tick, Submit, Fault, Restart, ChaosEnd, CheckConvergence, HealNode }
 
     private readonly record struct SimEvent(EventKind Kind, int Node, int From, byte[]? Data, int Length);
 
@@ -32,9 +32,10 @@ public sealed class Simulator
     private readonly DeterministicRandom _random;
     private readonly PriorityQueue<SimEvent, (long, long)> _queue = new();
     private readonly SimNode[] _nodes;
-    private readonly bool[,] _blocked;
+    private readonly Connectivity _net;
     private readonly MembershipOptions _options;
-    private readonly InvariantChecker _checker = new();
+    private readonly InvariantChecker _checker;
+    private readonly IReadOnlySet<string> _skip;
     private readonly Outbox _outbox = new();
     private readonly TextWriter? _trace;
     private long _order;
@@ -46,10 +47,18 @@ public sealed class Simulator
     private bool _finalRound;
     private long _steps;
     private long _stepsAtSameInstant;
+    private Instant _lastInstall;
+    private long _installsAfterSettle;
+    private int _cutVictim = -1;
 
-    public Simulator(Scenario scenario, TextWriter? trace = null)
+    /// <summary>Names of the checks that can be switched off (to show that each of the others fails on old code).</summary>
+    public static readonly IReadOnlyList<string> CheckNames = ["same-view", "global-order", "group-oracle", "stability"];
+
+    public Simulator(Scenario scenario, TextWriter? trace = null, IReadOnlySet<string>? skip = null)
     {
         _scenario = scenario;
+        _skip = skip ?? new HashSet<string>();
+        _checker = new InvariantChecker(_skip);
         _trace = trace;
         _random = new DeterministicRandom(scenario.Seed);
         _nodes = new SimNode[scenario.Nodes];
@@ -58,8 +67,19 @@ public sealed class Simulator
             _nodes[i] = new SimNode(new NodeId((uint)(i + 1)));
         }
 
-        _blocked = new bool[scenario.Nodes, scenario.Nodes];
+        _net = new Connectivity(scenario.Nodes);
         _options = s_baseOptions with { Nodes = [.. _nodes.Select(n => n.Id)] };
+        if (scenario.Mix == FaultMix.Extended)
+        {
+            // Each node's clock runs at its own rate from its own origin; the protocol only ever compares instants of
+            // one node, so neither may matter.
+            var clocks = new DeterministicRandom(scenario.Seed ^ 0xC10C_C10C_C10C_C10CUL);
+            foreach (var node in _nodes)
+            {
+                node.ClockRate = 1 + ((clocks.NextDouble() * 2) - 1) * scenario.ClockDrift;
+                node.ClockOffset = (long)(clocks.NextDouble() * TimeSpan.FromHours(1).Ticks);
+            }
+        }
     }
 
     public SimulationResult Run()
@@ -94,13 +114,25 @@ public sealed class Simulator
         }
 
         _chaosEnd = Instant.Zero + _scenario.ChaosDuration;
+        if (_scenario.Mode == ScenarioMode.CutAndHeal)
+        {
+            _cutVictim = _random.Next(_nodes.Length);
+        }
+        else if (_scenario.Mode == ScenarioMode.PersistentOneWay)
+        {
+            int a = _random.Next(_nodes.Length);
+            int b = (a + 1 + _random.Next(_nodes.Length - 1)) % _nodes.Length;
+            _net.SetPersistent(_now, a, b);
+            _trace?.WriteLine($"{_now} FAULT persistent one-way block {a + 1}->{b + 1} (never healed)");
+        }
+
         if (_scenario.Faults)
         {
             Schedule(RandomFaultDelay(), new SimEvent(EventKind.Fault, 0, 0, null, 0));
         }
 
         Schedule(_scenario.ChaosDuration, new SimEvent(EventKind.ChaosEnd, 0, 0, null, 0));
-        var hardStop = _chaosEnd + _scenario.ConvergenceBound + TimeSpan.FromSeconds(5);
+        var hardStop = _chaosEnd + _scenario.ConvergenceBound + SettleObservation + TimeSpan.FromSeconds(5);
 
         while (_queue.TryDequeue(out var ev, out var key))
         {
@@ -121,7 +153,7 @@ public sealed class Simulator
 
             _steps++;
             Handle(ev);
-            if (_finalRound && _convergedAt is Instant c && _now > c + TimeSpan.FromSeconds(3))
+            if (_finalRound && _convergedAt is Instant c && _now > c + SettleObservation)
             {
                 break;
             }
@@ -133,18 +165,56 @@ public sealed class Simulator
                 $"no convergence within {_scenario.ConvergenceBound.TotalSeconds} s after faults stopped: {DescribeViews()}");
         }
 
+        if (_installsAfterSettle > 0)
+        {
+            throw new SimulationFailureException(
+                $"a persistent one-way block did not settle: {_installsAfterSettle} view installs in the " +
+                $"{SettleObservation.TotalSeconds} s after the views had been quiet for {SettleQuiet.TotalSeconds} s: {DescribeViews()}");
+        }
+
         CheckFinalDelivery();
+        if (!_skip.Contains("group-oracle"))
+        {
+            CheckFinalGroups();
+        }
     }
+
+    // With a one-way block that never heals, the views must settle (no install for SettleQuiet) within the
+    // convergence bound and then stay put for SettleObservation: a bounded number of installs per minute, here zero.
+    private static readonly TimeSpan SettleQuiet = TimeSpan.FromSeconds(10);
+
+    private TimeSpan SettleObservation =>
+        _scenario.Mode == ScenarioMode.PersistentOneWay ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(3);
 
     private void Handle(in SimEvent ev)
     {
+        if (ev.Kind is EventKind.Packet or EventKind.Tick or EventKind.Submit && _nodes[ev.Node] is { Up: true } stalled &&
+            stalled.StalledUntil > _now)
+        {
+            // A frozen loop: its inputs wait, in order, until it runs again (packets queue as in a socket buffer).
+            if (ev.Kind == EventKind.Tick)
+            {
+                if (stalled.ScheduledTick == _now)
+                {
+                    stalled.ScheduledTick = stalled.StalledUntil;
+                    ScheduleAt(stalled.StalledUntil, ev);
+                }
+            }
+            else
+            {
+                ScheduleAt(stalled.StalledUntil, ev);
+            }
+
+            return;
+        }
+
         switch (ev.Kind)
         {
             case EventKind.Packet:
                 var to = _nodes[ev.Node];
                 if (to.Engine is { } engine)
                 {
-                    engine.OnPacket(_nodes[ev.From].Id, ev.Data.AsSpan(0, ev.Length), _now, _outbox);
+                    engine.OnPacket(_nodes[ev.From].Id, ev.Data.AsSpan(0, ev.Length), to.LocalTime(_now), _outbox);
                     Drain(to);
                 }
 
@@ -154,8 +224,16 @@ public sealed class Simulator
                 if (node.Engine is { } e2 && node.ScheduledTick == _now)
                 {
                     node.ScheduledTick = Instant.Never;
-                    e2.Tick(_now, _outbox);
+                    e2.Tick(node.LocalTime(_now), _outbox);
                     Drain(node);
+                }
+
+                break;
+            case EventKind.HealNode:
+                if (_chaos)
+                {
+                    _net.HealNode(_now, ev.Node);
+                    _trace?.WriteLine($"{_now} FAULT heal node {ev.Node + 1}");
                 }
 
                 break;
@@ -207,22 +285,54 @@ public sealed class Simulator
             switch (ev.Kind)
             {
                 case MembershipEventKind.Delivered:
-                    _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload, ev.Transitional);
-                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
-                    if (!ev.Transitional)
-                    {
-                        _checker.OnGroupState(node.Member, node.Groups.Fingerprint());
-                    }
+                    _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload);
+                    FeedGroups(node, ev);
+                    _checker.OnGroupState(node.Member, node.Groups!.Fingerprint());
 
                     if (ev.Sender == node.Member && Workload.TryParse(ev.Payload, out _, out ulong counter))
                     {
                         node.OwnPending.Remove(counter);
                     }
+                    else if (ev.Sender == node.Member)
+                    {
+                        NoteOwnGroupOp(node, ev.Payload!);
+                    }
 
+                    break;
+                case MembershipEventKind.OutcomeUnknown:
+                    _checker.OnOutcomeUnknown(node.Member, ev.MessageNo);
+                    if (Workload.TryParse(ev.Payload, out _, out ulong lost))
+                    {
+                        // Not delivered here, maybe delivered over there: no longer owed to this node.
+                        node.OwnPending.Remove(lost);
+                        node.Unknown++;
+                    }
+
+                    FeedGroups(node, ev);
+                    break;
+                case MembershipEventKind.Returned:
+                    if (Workload.TryParse(ev.Payload, out _, out _))
+                    {
+                        // Never ordered anywhere: this workload wants it sent, so it submits it again, in order.
+                        engine.Submit(ev.Payload, force: true);
+                    }
+
+                    FeedGroups(node, ev);
                     break;
                 case MembershipEventKind.ViewChanged:
                     _checker.OnViewChanged(node.Member, ev.ViewChange!);
-                    node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
+                    if (!_skip.Contains("stability"))
+                    {
+                        CheckStability(node, ev.ViewChange!);
+                    }
+
+                    _lastInstall = _now;
+                    if (_finalRound && _scenario.Mode == ScenarioMode.PersistentOneWay)
+                    {
+                        _installsAfterSettle++;
+                    }
+
+                    FeedGroups(node, ev);
                     _trace?.WriteLine($"{_now} {node.Member}: {ev.ViewChange}");
                     break;
                 case MembershipEventKind.Log:
@@ -235,7 +345,6 @@ public sealed class Simulator
         }
 
         _outbox.Clear();
-        node.GroupEvents.Clear();
         if (left)
         {
             node.Engine = null;
@@ -244,14 +353,19 @@ public sealed class Simulator
         }
 
         // The group layer may have submitted (a view's sync): send it now, as the daemon does.
-        engine.Flush(_now, _outbox);
+        engine.Flush(node.LocalTime(_now), _outbox);
         if (_outbox.Packets.Count > 0 || _outbox.Events.Count > 0)
         {
             Drain(node);
             return;
         }
 
-        var deadline = engine.NextDeadline;
+        if (!_skip.Contains("group-oracle"))
+        {
+            CheckGroupOracle(node);
+        }
+
+        var deadline = node.GlobalTime(engine.NextDeadline);
         if (deadline < node.ScheduledTick || node.ScheduledTick < _now)
         {
             node.ScheduledTick = deadline < _now ? _now : deadline;
@@ -263,7 +377,7 @@ public sealed class Simulator
     {
         int src = Index(from);
         int dst = (int)packet.Destination.Value - 1;
-        if (dst < 0 || dst >= _nodes.Length || _blocked[src, dst] || _random.Chance(_loss))
+        if (dst < 0 || dst >= _nodes.Length || _net.Blocked(src, dst) || _random.Chance(_loss))
         {
             return;
         }
@@ -273,6 +387,11 @@ public sealed class Simulator
         {
             var delay = _scenario.MinDelay + TimeSpan.FromTicks(
                 (long)(_random.NextDouble() * (_scenario.MaxDelay - _scenario.MinDelay).Ticks));
+            if (from.SlowUntil > _now)
+            {
+                delay += from.ExtraDelay;
+            }
+
             // Buffers may be shared between destinations and are never modified, so no copy is needed.
             Schedule(delay, new SimEvent(EventKind.Packet, dst, src, packet.Buffer, packet.Length));
         }
@@ -321,13 +440,19 @@ public sealed class Simulator
         }
         else if (roll < 2)
         {
-            groups.Leave("g", pid, (int)pid);
-            node.Joined.Remove(pid);
+            if (groups.Leave("g", pid, (int)pid) == Muster.Membership.Groups.GroupRequestResult.Ok)
+            {
+                node.Joined.Remove(pid);
+                node.Confirmed.Remove(pid);
+                node.PendingRemoval[pid] = node.PendingRemoval.GetValueOrDefault(pid) + 1;
+            }
         }
         else if (roll < 4)
         {
             groups.SessionClosed((int)pid);
             node.Joined.Remove(pid);
+            node.Confirmed.Remove(pid);
+            node.PendingRemoval[pid] = node.PendingRemoval.GetValueOrDefault(pid) + 1;
         }
         else
         {
@@ -352,7 +477,12 @@ public sealed class Simulator
         node.Engine = new MembershipEngine(node.Member, _options, node.PersistedMark);
         node.Groups = new Muster.Membership.Groups.GroupEngine(node.Engine);
         node.Joined.Clear();
-        node.Engine.Start(_now, _outbox);
+        node.Confirmed.Clear();
+        node.PendingRemoval.Clear();
+        node.UpSince = _now;
+        node.StalledUntil = Instant.Zero;
+        node.SlowUntil = Instant.Zero;
+        node.Engine.Start(node.LocalTime(_now), _outbox);
         Drain(node);
     }
 
@@ -365,9 +495,26 @@ public sealed class Simulator
 
     private void InjectFault()
     {
+        if (_scenario.Mode == ScenarioMode.CutAndHeal)
+        {
+            InjectCutAndHeal();
+            return;
+        }
+
         int n = _nodes.Length;
         int kind = _random.Next(100);
         var victim = _nodes[_random.Next(n)];
+        if (_scenario.Mix == FaultMix.Extended)
+        {
+            // The classic kinds keep their relative shares; the new ones take a quarter of the faults.
+            int extra = _random.Next(100);
+            if (extra < 25)
+            {
+                InjectExtended(victim, extra);
+                return;
+            }
+        }
+
         if (kind < 25)
         {
             if (victim.Up)
@@ -384,7 +531,7 @@ public sealed class Simulator
             if (victim.Engine is { } engine)
             {
                 _trace?.WriteLine($"{_now} FAULT leave {victim.Member}");
-                engine.Leave(_now, _outbox);
+                engine.Leave(victim.LocalTime(_now), _outbox);
                 Drain(victim);
                 Schedule(TimeSpan.FromMilliseconds(_random.Next(100, 3000)), new SimEvent(EventKind.Restart, Index(victim), 0, null, 0));
             }
@@ -398,14 +545,7 @@ public sealed class Simulator
                 side[i] = _random.Next(2) == 0;
             }
 
-            for (int i = 0; i < n; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    _blocked[i, j] = side[i] != side[j];
-                }
-            }
-
+            _net.Partition(_now, side);
             _trace?.WriteLine($"{_now} FAULT partition {string.Join("", side.Select(s => s ? 'A' : 'B'))}");
         }
         else if (kind < 65)
@@ -414,27 +554,81 @@ public sealed class Simulator
             int a = _random.Next(n), b = _random.Next(n);
             if (a != b)
             {
-                _blocked[a, b] = true;
+                _net.BlockOneWay(_now, a, b);
                 _trace?.WriteLine($"{_now} FAULT one-way block {a + 1}->{b + 1}");
             }
         }
         else if (kind < 80)
         {
-            Array.Clear(_blocked);
+            _net.HealAll(_now);
             _trace?.WriteLine($"{_now} FAULT heal");
         }
         else
         {
-            _loss = _random.NextDouble() * _scenario.MaxLoss;
+            double loss = _random.NextDouble() * _scenario.MaxLoss;
+            _net.Loss(_now, _loss, loss);
+            _loss = loss;
             _trace?.WriteLine($"{_now} FAULT loss {_loss:P1}");
         }
+    }
+
+    /// <summary>Stalls, delays near the failure timeout, and cut-and-heal of one node.</summary>
+    private void InjectExtended(SimNode victim, int roll)
+    {
+        var timeout = _options.FailureTimeout;
+        if (roll < 10)
+        {
+            if (victim.Up)
+            {
+                // A frozen loop (GC pause, SIGSTOP): short ones are absorbed, long ones look like a crash.
+                var length = _random.Next(2) == 0
+                    ? TimeSpan.FromMilliseconds(_random.Next(10, 200))
+                    : TimeSpan.FromTicks((long)(timeout.Ticks * (0.5 + _random.NextDouble() * 2.5)));
+                victim.StalledUntil = _now + length;
+                _net.Exempt(Index(victim), victim.StalledUntil);
+                _trace?.WriteLine($"{_now} FAULT stall {victim.Member} for {length.TotalMilliseconds:F0} ms");
+            }
+        }
+        else if (roll < 18)
+        {
+            // Every packet the node sends takes about a failure timeout longer, for a while.
+            victim.ExtraDelay = TimeSpan.FromTicks((long)(timeout.Ticks * (0.4 + _random.NextDouble() * 0.8)));
+            victim.SlowUntil = _now + TimeSpan.FromMilliseconds(_random.Next(200, 3000));
+            _net.Exempt(Index(victim), victim.SlowUntil + victim.ExtraDelay);
+            _trace?.WriteLine($"{_now} FAULT slow {victim.Id}: +{victim.ExtraDelay.TotalMilliseconds:F0} ms until {victim.SlowUntil}");
+        }
+        else
+        {
+            CutThenHeal(Index(victim));
+        }
+    }
+
+    private void InjectCutAndHeal()
+    {
+        if (_nodes[_cutVictim].StalledUntil <= _now)
+        {
+            CutThenHeal(_cutVictim);
+        }
+    }
+
+    /// <summary>Cuts one node off both ways, and heals it after a time shorter or longer than the failure timeout.</summary>
+    private void CutThenHeal(int victim)
+    {
+        var timeout = _options.FailureTimeout;
+        var length = _random.Next(2) == 0
+            ? TimeSpan.FromTicks((long)(timeout.Ticks * (0.1 + _random.NextDouble() * 0.7)))
+            : TimeSpan.FromTicks((long)(timeout.Ticks * (1.2 + _random.NextDouble() * 2)));
+        _net.Cut(_now, victim);
+        _trace?.WriteLine($"{_now} FAULT cut node {victim + 1} for {length.TotalMilliseconds:F0} ms");
+        Schedule(length, new SimEvent(EventKind.HealNode, victim, 0, null, 0));
     }
 
     private void EndChaos()
     {
         _chaos = false;
+        _net.Loss(_now, _loss, 0);
         _loss = 0;
-        Array.Clear(_blocked);
+        _net.HealAll(_now);
         _trace?.WriteLine($"{_now} CHAOS END: healing everything, restarting stopped nodes");
         foreach (var node in _nodes)
         {
@@ -445,49 +639,6 @@ public sealed class Simulator
         }
 
         Schedule(TimeSpan.FromMilliseconds(50), new SimEvent(EventKind.CheckConvergence, 0, 0, null, 0));
-    }
-
-    private void CheckConvergence()
-    {
-        if (_convergedAt is not null)
-        {
-            return;
-        }
-
-        var up = _nodes.Where(n => n.Up).ToList();
-        var first = up.Count > 0 ? up[0].Engine!.CurrentView : null;
-        bool converged = first is not null && up.All(n =>
-            n.Engine!.State == NodeState.Operational && n.Engine.CurrentView?.Id == first.Id) &&
-            first.Members.SequenceEqual(up.Select(n => n.Member));
-        if (!converged)
-        {
-            if (_now - _chaosEnd > _scenario.ConvergenceBound)
-            {
-                throw new SimulationFailureException(
-                    $"no convergence within {_scenario.ConvergenceBound.TotalSeconds} s after faults stopped: {DescribeViews()}");
-            }
-
-            Schedule(TimeSpan.FromMilliseconds(50), new SimEvent(EventKind.CheckConvergence, 0, 0, null, 0));
-            return;
-        }
-
-        _convergedAt = _now;
-        _finalRound = true;
-        _trace?.WriteLine($"{_now} CONVERGED on {first} after {(_now - _chaosEnd).TotalMilliseconds} ms");
-    }
-
-    /// <summary>After convergence and quiet: every message a node submitted in its current incarnation came back to it.</summary>
-    private void CheckFinalDelivery()
-    {
-        foreach (var node in _nodes)
-        {
-            if (node.Up && node.OwnPending.Count > 0)
-            {
-                throw new SimulationFailureException(
-                    $"{node.Member} still waits for {node.OwnPending.Count} of its messages 3 s after convergence " +
-                    $"(first: {node.OwnPending.Min()}); " + string.Join(" | ", _nodes.Where(n => n.Up).Select(n => n.Engine!.DescribeState())));
-            }
-        }
     }
 
     private string DescribeViews() => string.Join("; ", _nodes.Select(n =>

@@ -17,6 +17,8 @@ public sealed class ViewBoard : IAsyncDisposable
     private readonly Lock _sync = new();
     private readonly Dictionary<int, ClusterView> _views = [];
     private readonly Dictionary<int, int> _changes = [];
+    private readonly List<ViewRecord> _history = [];
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private TaskCompletionSource _changed = NewSignal();
 
     private ViewBoard(NetnsCluster cluster) => _cluster = cluster;
@@ -41,6 +43,41 @@ public sealed class ViewBoard : IAsyncDisposable
         }
 
         return board;
+    }
+
+    /// <summary>Time since the board started: the clock of <see cref="ViewRecord.At"/>, for marking a test's own steps.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Every notification every followed node reported, in the order they arrived (each node's first, its current view, included).</summary>
+    public IReadOnlyList<ViewRecord> History
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return [.. _history];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows node <paramref name="i"/> again with a new client, after its daemon was restarted (the client that
+    /// followed the old daemon ended with it). Its next view is not counted as a change.
+    /// </summary>
+    public async Task FollowAsync(int i, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        var client = await _cluster.ConnectAsync(i, connectTimeout, cancellationToken);
+        lock (_sync)
+        {
+            _clients.Add(client);
+            _views.Remove(i);
+        }
+
+        var pump = PumpAsync(i, client);
+        lock (_sync)
+        {
+            _pumps.Add(pump);
+        }
     }
 
     /// <summary>Every followed node's latest view, by node index.</summary>
@@ -82,30 +119,13 @@ public sealed class ViewBoard : IAsyncDisposable
     /// <exception cref="TimeoutException">It did not hold within <paramref name="timeout"/>; the message shows every view and the logs.</exception>
     public async Task WaitUntilAsync(Func<ViewBoard, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (true)
+        await SignalWait.UntilAsync(() =>
         {
-            Task changed;
             lock (_sync)
             {
-                changed = _changed.Task;
+                return _changed.Task;
             }
-
-            if (condition(this))
-            {
-                return;
-            }
-
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{what}: not reached within {timeout.TotalSeconds:0} s\n{Describe()}\n{_cluster.Logs()}");
-            }
-        }
+        }, () => condition(this), timeout, () => $"{what}: not reached within {timeout.TotalSeconds:0} s\n{Describe()}\n{_cluster.Logs()}", cancellationToken);
     }
 
     /// <summary>Waits until every node in <paramref name="nodes"/> has installed the same view of exactly those nodes.</summary>
@@ -167,11 +187,17 @@ public sealed class ViewBoard : IAsyncDisposable
             await client.DisposeAsync();
         }
 
-        await Task.WhenAll(_pumps);
+        List<Task> pumps;
+        lock (_sync)
+        {
+            pumps = [.. _pumps];
+        }
+
+        await Task.WhenAll(pumps);
         _stop.Dispose();
     }
 
-    private static string Show(ClusterView v) => $"view {v.ViewId} [{string.Join(",", v.Members.Select(m => m.NodeId.Value).Order())}]";
+    internal static string Show(ClusterView v) => $"view {v.ViewId} [{string.Join(",", v.Members.Select(m => m.NodeId.Value).Order())}]";
 
     private static bool Same(ClusterView v, int[] nodes) =>
         v.Members.Select(m => (int)m.NodeId.Value).Order().SequenceEqual(nodes.Order());
@@ -193,6 +219,9 @@ public sealed class ViewBoard : IAsyncDisposable
                     }
 
                     _views[node] = n.View;
+                    _history.Add(new ViewRecord(_clock.Elapsed, node, n.View,
+                        [.. n.Items.Where(c => c.Change is MembershipChange.Left or MembershipChange.Failed)],
+                        [.. n.Items.Where(c => c.Change is MembershipChange.Joined or MembershipChange.Merged)]));
                     signal = _changed;
                     _changed = NewSignal();
                 }
@@ -205,4 +234,29 @@ public sealed class ViewBoard : IAsyncDisposable
             // Stopped, or the daemon went away (a killed node): its last view stays on the board.
         }
     }
+}
+
+/// <summary>One membership notification a node reported to a <see cref="ViewBoard"/>.</summary>
+/// <param name="At">When it arrived, on the board's clock (<see cref="ViewBoard.Elapsed"/>).</param>
+/// <param name="Node">The reporting node's index.</param>
+/// <param name="View">The view it installed.</param>
+/// <param name="Left">The members it reported left or failed, with the daemon's reason ("failed", "unreachable", ...).</param>
+/// <param name="Joined">The members it reported joined or merged.</param>
+public sealed record ViewRecord(TimeSpan At, int Node, ClusterView View, IReadOnlyList<ClusterMemberChange> Left,
+    IReadOnlyList<ClusterMemberChange> Joined)
+{
+    /// <summary>One line: time, node, view, and who left (with reasons) and joined.</summary>
+    public override string ToString() => Describe(TimeSpan.Zero);
+
+    /// <summary>Like <see cref="ToString"/>, with the time counted from <paramref name="origin"/> (a test's own step).</summary>
+    public string Describe(TimeSpan origin)
+    {
+        string left = Left.Count == 0 ? "" : $" left: {string.Join(", ", Left.Select(Member))}";
+        string joined = Joined.Count == 0 ? "" : $" joined: {string.Join(", ", Joined.Select(Member))}";
+        string at = origin == TimeSpan.Zero ? $"{At.TotalSeconds,8:0.000}s" : $"+{(At - origin).TotalSeconds:0.000}s";
+        return $"{at} n{Node}: {ViewBoard.Show(View)}{left}{joined}";
+    }
+
+    private static string Member(ClusterMemberChange c) =>
+        $"{c.Member.NodeId}#{c.Member.Incarnation}{(c.Reason.Length > 0 ? $" ({c.Reason})" : "")}";
 }

@@ -100,8 +100,55 @@ public sealed class UdpTransportTests : IDisposable
         Assert.Equal(1, b.UnknownSource);
         Assert.Equal(1, inbox.Count);
 
-        string line = await log.WaitForAsync("unknown source");
-        Assert.Contains(stranger.LocalEndPoint!.ToString()!, line, StringComparison.Ordinal);
+        string line = await log.WaitForAsync("which is not in our node list");
+        Assert.Contains($"from {stranger.LocalEndPoint}, which is not in our node list: the node lists differ", line, StringComparison.Ordinal);
+        var unknown = Assert.Single(b.RecentUnknownSources());
+        Assert.Equal(stranger.LocalEndPoint!.ToString(), unknown.Endpoint);
+        Assert.Equal(1, unknown.Datagrams);
+        // Nothing goes back to a source outside the node list: the transport sent nothing at all.
+        Assert.Equal(0, b.PacketsSent);
+        Assert.Equal(0, stranger.Available);
+    }
+
+    [Fact]
+    public async Task Receive_ManyUnknownSources_EachNamedOnce_TableAndLogBounded()
+    {
+        var log = new LogCapture();
+        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, logB: log.Logger);
+        var inbox = new Inbox();
+        b.Start(inbox.Handle);
+        var strangers = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                strangers.Add(s);
+                s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                s.SendTo("x"u8, b.LocalEndpoints[0]);
+                s.SendTo("y"u8, b.LocalEndpoints[0]);
+            }
+
+            a.Send(s_node2, "known"u8);
+            await inbox.NextAsync();
+
+            Assert.Equal(40, b.UnknownSource);
+            var recent = b.RecentUnknownSources();
+            Assert.Equal(16, recent.Count);
+            Assert.All(recent, r => Assert.Equal(2, r.Datagrams));
+            // One line per tracked source (its second datagram within the interval is not logged), one for the rest.
+            var lines = log.Lines.Where(l => l.Contains("not in our node list", StringComparison.Ordinal)).ToList();
+            Assert.Equal(17, lines.Count);
+            Assert.Single(lines, l => l.Contains("more addresses", StringComparison.Ordinal));
+            Assert.Equal(0, b.PacketsSent);
+        }
+        finally
+        {
+            foreach (var s in strangers)
+            {
+                s.Dispose();
+            }
+        }
     }
 
     [Fact]

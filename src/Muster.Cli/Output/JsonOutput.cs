@@ -19,7 +19,8 @@ internal static class JsonOutput
     private static readonly JsonWriterOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // keys is null when musterd did not report its keys (one that predates encryption): then both fields are null.
-    public static string Status(DaemonStatus status, KeysResponse? keys, bool indented = true) => Write(indented, json =>
+    public static string Status(DaemonStatus status, KeysResponse? keys, IReadOnlyList<RefusalInfo>? refusals = null, bool indented = true) =>
+        Write(indented, json =>
     {
         json.WriteStartObject();
         json.WriteNumber("node_id", status.NodeId.Value);
@@ -59,8 +60,43 @@ internal static class JsonOutput
 
         json.WriteEndObject();
         WriteKeys(json, keys);
+        WritePeers(json, status.Peers);
+        WriteRefusals(json, refusals);
         json.WriteEndObject();
     });
+
+    // null when musterd does not report per-peer counters (one from before they existed).
+    private static void WritePeers(Utf8JsonWriter json, IReadOnlyList<PeerCounters>? peers)
+    {
+        if (peers is null)
+        {
+            json.WriteNull("peers");
+            return;
+        }
+
+        json.WriteStartArray("peers");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var peer in peers)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("node_id", peer.Node.Value);
+            json.WriteString("name", peer.Name);
+            json.WriteStartObject("counters");
+            seen.Clear();
+            foreach (var (name, value) in peer.Counters)
+            {
+                if (seen.Add(name))
+                {
+                    json.WriteNumber(name, value);
+                }
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
 
     // `muster key status` (operation null) and the key steps (operation and outcome added).
     public static string Keys(KeysResponse keys, string? operation, bool indented = true) => Write(indented, json =>
@@ -111,7 +147,8 @@ internal static class JsonOutput
         json.WriteEndArray();
     }
 
-    public static string Nodes(ClusterView view, NodeId localNode, bool indented = true) => Write(indented, json =>
+    public static string Nodes(ClusterView view, NodeId localNode, IReadOnlyList<RefusalInfo>? refusals = null, bool indented = true) =>
+        Write(indented, json =>
     {
         json.WriteStartObject();
         json.WriteString("view_id", Names.ViewOrNull(view.ViewId));
@@ -122,8 +159,45 @@ internal static class JsonOutput
         }
 
         json.WriteEndArray();
+        WriteRefusals(json, refusals);
         json.WriteEndObject();
     });
+
+    // Null when musterd does not report refusals (one from before the request), an empty array when nothing is refused.
+    private static void WriteRefusals(Utf8JsonWriter json, IReadOnlyList<RefusalInfo>? refusals)
+    {
+        if (refusals is null)
+        {
+            json.WriteNull("refusals");
+            return;
+        }
+
+        json.WriteStartArray("refusals");
+        foreach (var r in refusals)
+        {
+            json.WriteStartObject();
+            if (r.Node.IsValid)
+            {
+                json.WriteNumber("node_id", r.Node.Value);
+                json.WriteString("name", r.Name);
+            }
+            else
+            {
+                json.WriteNull("node_id");
+                json.WriteNull("name");
+            }
+
+            json.WriteString("address", r.Address);
+            json.WriteString("direction", Names.Direction(r.Direction));
+            json.WriteString("reason", Names.Reason(r.Reason));
+            json.WriteString("text", r.Text);
+            json.WriteNumber("age_ms", r.Age.TotalMilliseconds);
+            json.WriteNumber("count", r.Count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
 
     public static string Groups(IReadOnlyList<GroupSummary> groups, bool indented = true) => Write(indented, json =>
     {

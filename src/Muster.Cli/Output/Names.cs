@@ -38,6 +38,33 @@ internal static class Names
         _ => Unknown((byte)role),
     };
 
+    // What differs, in both output formats.
+    public static string Reason(RefusalReason reason) => reason switch
+    {
+        RefusalReason.ClusterName => "cluster_name",
+        RefusalReason.ConfigVersion => "config_version",
+        RefusalReason.ProtocolVersion => "protocol_version",
+        RefusalReason.NodeList => "node_list",
+        RefusalReason.UnknownAddress => "unknown_address",
+        RefusalReason.UnknownKey => "unknown_key",
+        RefusalReason.NotEncrypted => "not_encrypted",
+        RefusalReason.Encrypted => "encrypted",
+        RefusalReason.AuthenticationFailed => "authentication_failed",
+        _ => Unknown((byte)reason),
+    };
+
+    public static string Direction(RefusalDirection direction) => direction switch
+    {
+        RefusalDirection.Inbound => "inbound",
+        RefusalDirection.Outbound => "outbound",
+        _ => Unknown((byte)direction),
+    };
+
+    // "0.4s ago", "12s ago": how long ago a refusal was last seen.
+    public static string Ago(TimeSpan age) => age.TotalSeconds < 10
+        ? string.Create(CultureInfo.InvariantCulture, $"{age.TotalSeconds:0.0}s ago")
+        : string.Create(CultureInfo.InvariantCulture, $"{age.TotalSeconds:0}s ago");
+
     // The eight hex digits musterd's log and `muster keygen` use for a key.
     public static string Fingerprint(uint fingerprint) => fingerprint.ToString("x8", CultureInfo.InvariantCulture);
 

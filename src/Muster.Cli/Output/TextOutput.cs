@@ -15,8 +15,9 @@ internal static class TextOutput
     // Human output shows at most this much of a binary payload; --json has all of it.
     private const int MaxHexBytes = 64;
 
-    // keys is null when musterd did not report its keys (one that predates encryption).
-    public static void Status(TextWriter output, DaemonStatus status, KeysResponse? keys)
+    // keys is null when musterd did not report its keys (one that predates encryption); refusals is null when it did
+    // not report them (one that predates the request), and empty when nothing is refused.
+    public static void Status(TextWriter output, DaemonStatus status, KeysResponse? keys, IReadOnlyList<RefusalInfo>? refusals = null)
     {
         TableWriter.WriteHeading(output, "Node information");
         TableWriter.WriteFields(output,
@@ -30,6 +31,8 @@ internal static class TextOutput
             ("Encryption", keys is null ? "unknown (musterd did not report its keys)" : Encryption(keys)),
         ]);
 
+        // Right after the node: when a node is alone or stuck joining, this is what one is looking for.
+        Refusals(output, refusals);
         output.WriteLine();
         TableWriter.WriteHeading(output, $"Membership information ({Count(status.Members.Count, "member")})");
         if (status.Members.Count == 0)
@@ -66,12 +69,35 @@ internal static class TextOutput
         }
 
         counters.Write(output);
+        if (status.Peers is { Count: > 0 } peers)
+        {
+            output.WriteLine();
+            PeerTable(output, peers);
+        }
+
         if (keys is { Encrypted: true })
         {
             output.WriteLine();
             TableWriter.WriteHeading(output, $"Keys ({Count(keys.Keys.Count, "key")})");
             KeyTable(output, keys);
         }
+    }
+
+    // One column per counter name, in the order the daemon first reports them, so a counter added later shows up
+    // without a CLI change; a peer that lacks one shows "-".
+    private static void PeerTable(TextWriter output, IReadOnlyList<PeerCounters> peers)
+    {
+        TableWriter.WriteHeading(output, $"Peers ({Count(peers.Count, "peer")})");
+        var names = peers.SelectMany(p => p.Counters.Select(c => c.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var table = new TableWriter([new Column("NODE ID", Align.Right), new Column("NAME"),
+            .. names.Select(n => new Column(n.Replace('_', ' ').ToUpperInvariant(), Align.Right))]);
+        foreach (var peer in peers)
+        {
+            table.AddRow([peer.Node.ToString(), Escape(peer.Name),
+                .. names.Select(n => peer.Counters.FirstOrDefault(c => c.Key == n) is { Key: not null } c ? Number(c.Value) : "-")]);
+        }
+
+        table.Write(output);
     }
 
     // `muster key status` and the key steps: encryption on or off, then the keys.
@@ -117,11 +143,12 @@ internal static class TextOutput
         table.Write(output);
     }
 
-    public static void Nodes(TextWriter output, ClusterView view, NodeId localNode)
+    public static void Nodes(TextWriter output, ClusterView view, NodeId localNode, IReadOnlyList<RefusalInfo>? refusals = null)
     {
         if (view.ViewId.IsNone)
         {
             output.WriteLine("no view installed yet");
+            Refusals(output, refusals);
             return;
         }
 
@@ -133,6 +160,28 @@ internal static class TextOutput
         {
             table.AddRow(m.NodeId.ToString(), NameOf(m, localNode), Number(m.Incarnation), Names.State(m.State), Addresses(m),
                 m.JoinedViewId is { IsNone: false } joined ? joined.ToString() : "-");
+        }
+
+        table.Write(output);
+        Refusals(output, refusals);
+    }
+
+    // The section that says why nodes are kept out; nothing when no packet is refused (or musterd does not say).
+    private static void Refusals(TextWriter output, IReadOnlyList<RefusalInfo>? refusals)
+    {
+        if (refusals is not { Count: > 0 })
+        {
+            return;
+        }
+
+        output.WriteLine();
+        TableWriter.WriteHeading(output, $"Refusals ({Count(refusals.Count, "refusal")}): why nodes are kept out");
+        var table = new TableWriter(new Column("NODE"), new Column("ADDRESS"), new Column("REASON"), new Column("LAST SEEN", Align.Right),
+            new Column("PACKETS", Align.Right), new Column("WHY"));
+        foreach (var r in refusals)
+        {
+            table.AddRow(r.Node.IsValid ? (r.Name.Length == 0 ? r.Node.ToString() : $"{r.Node} ({Escape(r.Name)})") : "-",
+                r.Address.Length == 0 ? "-" : Escape(r.Address), Names.Reason(r.Reason), Names.Ago(r.Age), Number(r.Count), Escape(r.Text));
         }
 
         table.Write(output);

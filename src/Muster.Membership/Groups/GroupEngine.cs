@@ -22,6 +22,13 @@ public sealed class GroupEngine
     private Dictionary<string, SortedSet<GroupMember>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Group, uint Pid), LocalMember> _local = [];
 
+    // This node's own processes as the ordered stream has made them: a join of ours adds one when it is delivered, a
+    // leave or death of ours removes it. The per-view sync lists exactly these. It is kept apart from the replicated
+    // table, which an interrupted sync can leave without some nodes' processes: a sync built from that table would
+    // drop our own live processes everywhere, ours included.
+    private readonly SortedSet<(string Group, uint Pid)> _own = new(Comparer<(string Group, uint Pid)>.Create(
+        (a, b) => string.CompareOrdinal(a.Group, b.Group) is int c && c != 0 ? c : a.Pid.CompareTo(b.Pid)));
+
     // Sync state of the current view.
     private View? _view;
     private HashSet<NodeId>? _syncPending;
@@ -65,6 +72,9 @@ public sealed class GroupEngine
         _groups.Where(g => g.Value.Count > 0)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<GroupMember>)[.. g.Value], StringComparer.Ordinal);
+
+    /// <summary>True between a view change and the arrival of every member's sync (the table is being rebuilt).</summary>
+    internal bool Syncing => _syncPending is not null;
 
     /// <summary>Entries in the group table, empty ones included (for tests of its bound).</summary>
     internal int GroupEntryCount => _groups.Count;
@@ -206,6 +216,9 @@ public sealed class GroupEngine
         _ => GroupRequestResult.NotRunning,
     };
 
+    /// <summary>Our group messages given up with "outcome unknown" at a view change (see <see cref="MembershipEventKind.OutcomeUnknown"/>).</summary>
+    public long OutcomeUnknown { get; private set; }
+
     /// <summary>Feeds one membership event (in order) and appends the resulting group events.</summary>
     public void OnMembershipEvent(in MembershipEvent ev, List<GroupEvent> output)
     {
@@ -217,7 +230,48 @@ public sealed class GroupEngine
             case MembershipEventKind.Delivered:
                 OnDelivered(ev.Sender, ev.Payload!, output);
                 break;
+            case MembershipEventKind.OutcomeUnknown:
+            case MembershipEventKind.Returned:
+                Resubmit(ev.Payload!, ev.Kind == MembershipEventKind.OutcomeUnknown, output);
+                break;
         }
+    }
+
+    /// <summary>
+    /// One of our operations may or may not have been applied on the other side of a view change, and will not be
+    /// here; or it was handed back unsent behind such a one. The engine hands them over in their original order and
+    /// keeps nothing queued behind them, so submitting them again here keeps every process's operations in order.
+    /// Joins, leaves and deaths are submitted again, as new messages: this side's table starts the new view from
+    /// every node's own processes (the sync), which never included them. A multicast of unknown outcome cannot be
+    /// repeated safely (it may have been delivered over there): its sender is told instead. A returned one is sent.
+    /// </summary>
+    private void Resubmit(byte[] payload, bool unknown, List<GroupEvent> output)
+    {
+        if (unknown)
+        {
+            OutcomeUnknown++;
+        }
+
+        var r = new WireReader(payload);
+        if (!r.TryReadByte(out byte op) || (GroupOp)op is not (GroupOp.Join or GroupOp.Leave or GroupOp.Multicast or GroupOp.ProcessDown) ||
+            !GroupWire.TryReadName(ref r, out string group) || !r.TryReadUInt32(out uint pid))
+        {
+            return;
+        }
+
+        if ((GroupOp)op == GroupOp.Multicast && unknown)
+        {
+            if (_local.TryGetValue((group, pid), out var member))
+            {
+                output.Add(GroupEvent.Unknown(member.Session, group, new GroupMember(Self, pid),
+                    payload.AsMemory(payload.Length - r.Remaining)));
+            }
+
+            return;
+        }
+
+        // Accepted once already under flow control; bounded by what was pending.
+        _membership.Submit(payload, force: true);
     }
 
     private void OnViewChanged(ViewChange change, List<GroupEvent> output)
@@ -232,19 +286,7 @@ public sealed class GroupEngine
         _view = change.View;
         _syncPending = [.. change.View.Members.Select(m => m.Node)];
         _syncState = new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
-        var mine = new List<(string, uint)>();
-        foreach (var (group, members) in _groups)
-        {
-            foreach (var m in members)
-            {
-                if (m.Node == Self)
-                {
-                    mine.Add((group, m.ProcessId));
-                }
-            }
-        }
-
-        _membership.Submit(GroupWire.EncodeSync(mine), control: true);
+        _membership.Submit(GroupWire.EncodeSync([.. _own]), control: true);
     }
 
     private void OnDelivered(MemberId sender, byte[] payload, List<GroupEvent> output)
@@ -341,6 +383,18 @@ public sealed class GroupEngine
         }
 
         var member = new GroupMember(sender.Node, pid);
+        if (sender.Node == Self)
+        {
+            if ((GroupOp)op == GroupOp.Join)
+            {
+                _own.Add((group, pid));
+            }
+            else if ((GroupOp)op is GroupOp.Leave or GroupOp.ProcessDown)
+            {
+                _own.Remove((group, pid));
+            }
+        }
+
         // Only a join creates a group's entry: a multicast from a non-member, a leave of an unknown group or an unknown
         // operation must not leave an empty entry behind (found while fuzzing: they accumulated until the next view).
         _groups.TryGetValue(group, out var members);

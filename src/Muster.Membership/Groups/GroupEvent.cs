@@ -9,6 +9,12 @@ public enum GroupEventKind : byte
     Message = 1,
     /// <summary>The group's membership changed.</summary>
     MembershipChanged = 2,
+
+    /// <summary>
+    /// A multicast of this member will not be delivered here, and may or may not have been delivered on the other
+    /// side of a view change (its view's sequencer did not come along). Not resent: that could deliver it twice.
+    /// </summary>
+    MessageOutcomeUnknown = 3,
 }
 
 /// <summary>An event for one local group member (identified by the session that joined it).</summary>
@@ -28,7 +34,7 @@ public sealed class GroupEvent
 
     public string Group { get; }
 
-    /// <summary>For messages: who sent it.</summary>
+    /// <summary>For messages (and messages of unknown outcome): who sent it.</summary>
     public GroupMember Sender { get; private init; }
 
     /// <summary>For messages: the payload.</summary>
@@ -48,6 +54,9 @@ public sealed class GroupEvent
 
     internal static GroupEvent Message(int session, string group, GroupMember sender, ReadOnlyMemory<byte> payload) =>
         new(GroupEventKind.Message, session, group) { Sender = sender, Payload = payload };
+
+    internal static GroupEvent Unknown(int session, string group, GroupMember sender, ReadOnlyMemory<byte> payload) =>
+        new(GroupEventKind.MessageOutcomeUnknown, session, group) { Sender = sender, Payload = payload };
 
     internal static GroupEvent Changed(int session, string group, ViewId view, IReadOnlyList<GroupMember> members,
         IReadOnlyList<GroupMemberChange> joined, IReadOnlyList<GroupMemberChange> left) =>

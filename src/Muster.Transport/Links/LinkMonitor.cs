@@ -111,6 +111,9 @@ public sealed class LinkMonitor
     /// <summary>The number of links.</summary>
     public int LinkCount => _options.LinkCount;
 
+    /// <summary>A link whose last pong is older than this is down.</summary>
+    public TimeSpan LinkTimeout => _options.LinkTimeout;
+
     /// <summary>The peers, by node id.</summary>
     public IReadOnlyList<NodeId> Peers => _order;
 
@@ -250,7 +253,6 @@ public sealed class LinkMonitor
         return Preferred(p);
     }
 
-    /// <summary>Whether at least one link to <paramref name="peer"/> is up.</summary>
     /// <summary>
     /// The passive-mode choice for <paramref name="peer"/>, without moving the active rotation: the up link of highest
     /// priority (lower index on a tie), else the highest-priority link.
@@ -270,7 +272,32 @@ public sealed class LinkMonitor
         return _byPreference[0];
     }
 
+    /// <summary>Whether at least one link to <paramref name="peer"/> is up.</summary>
     public bool IsReachable(NodeId peer) => _peers.TryGetValue(peer, out Peer? p) && p.Links.Any(l => l.Up);
+
+    /// <summary>
+    /// Time since the freshest valid pong from <paramref name="peer"/> over any link, or null if none ever arrived
+    /// (or the peer is unknown). Unlike <see cref="LinkState.Up"/>, which changes only at a <see cref="Tick"/>, this is
+    /// exact at <paramref name="now"/>.
+    /// </summary>
+    public TimeSpan? SinceLastPong(NodeId peer, Instant now)
+    {
+        if (!_peers.TryGetValue(peer, out Peer? p))
+        {
+            return null;
+        }
+
+        TimeSpan? best = null;
+        foreach (Entry e in p.Links)
+        {
+            if (e.EverHeard && (best is null || now - e.LastHeard < best))
+            {
+                best = now - e.LastHeard;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>The state of one link to one peer.</summary>
     /// <exception cref="ArgumentException">The peer or link is unknown.</exception>

@@ -9,9 +9,11 @@ namespace Muster.Wire.Messages;
 /// <param name="Stable">For the sequencer: the stable sequence. Others: 0.</param>
 /// <param name="MaxViewSequence">The highest view sequence the sender has seen or used.</param>
 /// <param name="Heard">Nodes the sender has heard within its failure timeout (for mutual-connectivity checks).</param>
-public sealed record Heartbeat(ViewId View, byte State, ulong Ack, ulong Stable, ulong MaxViewSequence, NodeId[] Heard)
+/// <param name="NodeListDigest">The digest of the sender's node list (<see cref="Wire.NodeListDigest"/>; wire version 2).</param>
+public sealed record Heartbeat(ViewId View, byte State, ulong Ack, ulong Stable, ulong MaxViewSequence, NodeId[] Heard,
+    ulong NodeListDigest)
 {
-    public int EncodedSize => 12 + 1 + 1 + 8 + 8 + 8 + 2 + (4 * Heard.Length);
+    public int EncodedSize => 12 + 1 + 1 + 8 + 8 + 8 + 2 + (4 * Heard.Length) + 8;
 
     public void Write(ref WireWriter writer)
     {
@@ -26,6 +28,8 @@ public sealed record Heartbeat(ViewId View, byte State, ulong Ack, ulong Stable,
         {
             writer.WriteNode(n);
         }
+
+        writer.WriteUInt64(NodeListDigest);
     }
 
     public static bool TryRead(ref WireReader reader, out Heartbeat? message)
@@ -48,8 +52,31 @@ public sealed record Heartbeat(ViewId View, byte State, ulong Ack, ulong Stable,
             }
         }
 
-        message = new Heartbeat(view, state, ack, stable, maxSeq, heard);
+        if (!reader.TryReadUInt64(out ulong digest))
+        {
+            return false;
+        }
+
+        message = new Heartbeat(view, state, ack, stable, maxSeq, heard, digest);
         return true;
+    }
+
+    /// <summary>
+    /// Reads only the node-list digest of a heartbeat body, without allocating, so that a heartbeat from a node with
+    /// another node list can be refused before it touches any state.
+    /// </summary>
+    public static bool TryReadNodeListDigest(ReadOnlySpan<byte> body, out ulong digest)
+    {
+        digest = 0;
+        var reader = new WireReader(body);
+        const int BeforeCount = 12 + 1 + 1 + 8 + 8 + 8;
+        if (!reader.TryReadBytes(BeforeCount, out _) || !reader.TryReadUInt16(out ushort count) || count > WireProtocol.MaxNodes ||
+            !reader.TryReadBytes(4 * count, out _))
+        {
+            return false;
+        }
+
+        return reader.TryReadUInt64(out digest);
     }
 }
 
@@ -155,13 +182,17 @@ public sealed record Prepare(ViewId Proposal, MemberId[] Members)
 /// <param name="Proposal">The proposal answered.</param>
 /// <param name="Accepted">True: the member promised and froze delivery. False: it refused (see <paramref name="Promised"/>).</param>
 /// <param name="CurrentView">The member's installed view (none when it has never been in one).</param>
-/// <param name="Delivered">The member's delivered position in <paramref name="CurrentView"/>, frozen by the promise.</param>
+/// <param name="Held">
+/// The highest position p in <paramref name="CurrentView"/> such that the member has delivered or holds every fragment
+/// 1..p, when it promised. For that view's sequencer it is everything it sequenced: it sequences nothing after a
+/// promise, so a cut-off taken with its answer covers every fragment of the view.
+/// </param>
 /// <param name="MaxViewSequence">The highest view sequence the member has seen, so a retry can go above it.</param>
 /// <param name="Promised">The proposal the member is bound to.</param>
 /// <param name="MinVersion">Lowest wire version the member speaks.</param>
 /// <param name="MaxVersion">Highest wire version the member speaks.</param>
 public readonly record struct PrepareOk(
-    ViewId Proposal, bool Accepted, ViewId CurrentView, ulong Delivered, ulong MaxViewSequence, ViewId Promised,
+    ViewId Proposal, bool Accepted, ViewId CurrentView, ulong Held, ulong MaxViewSequence, ViewId Promised,
     byte MinVersion, byte MaxVersion)
 {
     public const int Size = 12 + 1 + 12 + 8 + 8 + 12 + 2;
@@ -171,7 +202,7 @@ public readonly record struct PrepareOk(
         writer.WriteViewId(Proposal);
         writer.WriteByte(Accepted ? (byte)1 : (byte)0);
         writer.WriteViewId(CurrentView);
-        writer.WriteUInt64(Delivered);
+        writer.WriteUInt64(Held);
         writer.WriteUInt64(MaxViewSequence);
         writer.WriteViewId(Promised);
         writer.WriteByte(MinVersion);
@@ -240,67 +271,22 @@ public sealed record Sync(ViewId Proposal, SyncCut[] Cuts)
     }
 }
 
-/// <summary>The highest message number a node has delivered from one sender incarnation.</summary>
-public readonly record struct DeliveredMark(MemberId Sender, ulong MessageNo);
-
-/// <summary>SyncOk: the member has delivered its old view up to the cut-off; here is what it has delivered per sender.</summary>
-/// <remarks>
-/// The marks let a sender that was cut off from its old sequencer learn that another member already delivered some
-/// of its messages (on the other side of a partition): it must not submit those again.
-/// </remarks>
-public sealed record SyncOk(ViewId Proposal, DeliveredMark[] Marks)
+/// <summary>SyncOk: the member has delivered its old view up to the cut-off.</summary>
+public sealed record SyncOk(ViewId Proposal)
 {
-    public int EncodedSize => 12 + MarksSize(Marks);
+    public const int Size = 12;
 
-    internal static int MarksSize(DeliveredMark[] marks) => 2 + (20 * marks.Length);
-
-    public void Write(ref WireWriter writer)
-    {
-        writer.WriteViewId(Proposal);
-        WriteMarks(ref writer, Marks);
-    }
-
-    internal static void WriteMarks(ref WireWriter writer, DeliveredMark[] marks)
-    {
-        writer.WriteUInt16((ushort)marks.Length);
-        foreach (var m in marks)
-        {
-            writer.WriteMember(m.Sender);
-            writer.WriteUInt64(m.MessageNo);
-        }
-    }
-
-    internal static bool TryReadMarks(ref WireReader reader, out DeliveredMark[] marks)
-    {
-        marks = [];
-        if (!reader.TryReadUInt16(out ushort count) || count > WireProtocol.MaxNodes * 4)
-        {
-            return false;
-        }
-
-        marks = new DeliveredMark[count];
-        for (int i = 0; i < count; i++)
-        {
-            if (!reader.TryReadMember(out var sender) || !reader.TryReadUInt64(out ulong no))
-            {
-                return false;
-            }
-
-            marks[i] = new DeliveredMark(sender, no);
-        }
-
-        return true;
-    }
+    public void Write(ref WireWriter writer) => writer.WriteViewId(Proposal);
 
     public static bool TryRead(ref WireReader reader, out SyncOk? message)
     {
         message = null;
-        if (!reader.TryReadViewId(out var proposal) || !TryReadMarks(ref reader, out var marks))
+        if (!reader.TryReadViewId(out var proposal))
         {
             return false;
         }
 
-        message = new SyncOk(proposal, marks);
+        message = new SyncOk(proposal);
         return true;
     }
 }
@@ -325,10 +311,9 @@ public readonly record struct InstallMember(MemberId Member, ViewId PreviousView
 public readonly record struct Departure(MemberId Member, DepartureReason Reason);
 
 /// <summary>Install: the coordinator installs <see cref="Proposal"/>.</summary>
-public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures,
-    DeliveredMark[] Marks)
+public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMember[] Members, Departure[] Departures)
 {
-    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length) + SyncOk.MarksSize(Marks);
+    public int EncodedSize => 12 + 1 + 2 + (24 * Members.Length) + 2 + (13 * Departures.Length);
 
     public void Write(ref WireWriter writer)
     {
@@ -347,8 +332,6 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             writer.WriteMember(d.Member);
             writer.WriteByte((byte)d.Reason);
         }
-
-        SyncOk.WriteMarks(ref writer, Marks);
     }
 
     public static bool TryRead(ref WireReader reader, out Install? message)
@@ -388,12 +371,7 @@ public sealed record Install(ViewId Proposal, byte ProtocolVersion, InstallMembe
             departures[i] = new Departure(m, (DepartureReason)reason);
         }
 
-        if (!SyncOk.TryReadMarks(ref reader, out var marks))
-        {
-            return false;
-        }
-
-        message = new Install(proposal, version, members, departures, marks);
+        message = new Install(proposal, version, members, departures);
         return true;
     }
 }
@@ -422,29 +400,74 @@ public enum RefuseReason : byte
     ConfigVersion = 2,
     /// <summary>No wire version in common.</summary>
     ProtocolVersion = 3,
+    /// <summary>The sender's node list differs from the receiver's (wire version 2).</summary>
+    NodeList = 4,
 }
 
 /// <summary>Refuse: tells the sender why its packets are dropped, so both sides log the cause.</summary>
-public readonly record struct Refuse(RefuseReason Reason, ulong ReceiverValue)
+/// <param name="Reason">Why.</param>
+/// <param name="ReceiverValue">
+/// The refusing node's own value: its config version (<see cref="RefuseReason.ConfigVersion"/>), its highest wire
+/// version (<see cref="RefuseReason.ProtocolVersion"/>), its node-list digest (<see cref="RefuseReason.NodeList"/>), else 0.
+/// </param>
+/// <param name="Nodes">
+/// With <see cref="RefuseReason.NodeList"/>: the refusing node's node list (as many entries as fit one datagram), so
+/// the refused node can name the nodes that differ. Empty otherwise.
+/// </param>
+/// <remarks>
+/// Layout: reason u8, value u64, entry count u16, then per entry node u32 and entry hash u32. The first 9 bytes are
+/// wire version 1's whole body, so a version-1 node still reads why a version-2 node refuses it.
+/// </remarks>
+public sealed record Refuse(RefuseReason Reason, ulong ReceiverValue, NodeListEntry[] Nodes)
 {
-    public const int Size = 9;
+    /// <summary>Bytes of a refusal without node entries.</summary>
+    public const int FixedSize = 1 + 8 + 2;
+
+    /// <summary>Bytes of one node entry.</summary>
+    public const int EntrySize = 8;
+
+    public int EncodedSize => FixedSize + (EntrySize * Nodes.Length);
 
     public void Write(ref WireWriter writer)
     {
         writer.WriteByte((byte)Reason);
         writer.WriteUInt64(ReceiverValue);
+        writer.WriteUInt16((ushort)Nodes.Length);
+        foreach (var entry in Nodes)
+        {
+            writer.WriteNode(entry.Node);
+            writer.WriteUInt32(entry.Hash);
+        }
     }
 
-    public static bool TryRead(ref WireReader reader, out Refuse message)
+    public static bool TryRead(ref WireReader reader, out Refuse? message)
     {
-        message = default;
-        if (!reader.TryReadByte(out byte reason) || reason is 0 or > (byte)RefuseReason.ProtocolVersion ||
-            !reader.TryReadUInt64(out ulong value))
+        message = null;
+        if (!reader.TryReadByte(out byte reason) || reason is 0 or > (byte)RefuseReason.NodeList ||
+            !reader.TryReadUInt64(out ulong value) || !reader.TryReadUInt16(out ushort count) || count > WireProtocol.MaxNodes)
         {
             return false;
         }
 
-        message = new Refuse((RefuseReason)reason, value);
+        var nodes = count == 0 ? [] : new NodeListEntry[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadNode(out var node) || !node.IsValid || !reader.TryReadUInt32(out uint hash))
+            {
+                return false;
+            }
+
+            nodes[i] = new NodeListEntry(node, hash);
+        }
+
+        message = new Refuse((RefuseReason)reason, value, nodes);
         return true;
     }
+
+    /// <inheritdoc/>
+    public bool Equals(Refuse? other) =>
+        other is not null && Reason == other.Reason && ReceiverValue == other.ReceiverValue && Nodes.AsSpan().SequenceEqual(other.Nodes);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Reason, ReceiverValue, Nodes.Length);
 }
