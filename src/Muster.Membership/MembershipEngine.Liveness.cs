@@ -132,26 +132,43 @@ public sealed partial class MembershipEngine
         var candidates = Candidates(now);
         if (candidates[0] != Self.Node)
         {
-            _evictionSince = null;
+            _evictedSince.Clear();
             return;
         }
 
-        var desired = Clique(candidates);
+        var desired = Clique(candidates, now);
         var evicted = EvictedMembers(desired, candidates);
-        if (evicted.Count == 0)
+        foreach (var m in _evictedSince.Keys.Where(m => !evicted.Contains(m)).ToList())
         {
-            _evictionSince = null;
+            _evictedSince.Remove(m);
         }
-        else
+
+        if (evicted.Count > 0)
         {
             // A member we hear both ways is left out only because another candidate does not hear it (or it does not
             // hear that one). During a partition or a heal the nodes' heard lists change at different moments, so
             // this is often transient: the other candidate is about to be detected as failed, or a newcomer's lists
             // are about to fill in. Keep such a member for a failure timeout before deciding it is unreachable.
-            _evictionSince ??= now;
-            if (now - _evictionSince.Value < _options.FailureTimeout)
+            // The grace is per member: when the clique switches from leaving out one member to another (a flapping
+            // peer's heard list is stale while it is silent and fresh again once it is heard), the new one has its
+            // own failure timeout.
+            var kept = new List<MemberId>();
+            foreach (var m in evicted)
             {
-                desired = [.. desired.Concat(evicted).Order()];
+                if (!_evictedSince.TryGetValue(m, out var since))
+                {
+                    _evictedSince[m] = since = now;
+                }
+
+                if (now - since < _options.FailureTimeout)
+                {
+                    kept.Add(m);
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                desired = [.. desired.Concat(kept).Order()];
             }
         }
 
@@ -175,7 +192,7 @@ public sealed partial class MembershipEngine
         StartAttempt(desired, now, outbox);
     }
 
-    private Instant? _evictionSince;
+    private readonly Dictionary<MemberId, Instant> _evictedSince = [];
     /// <summary>
     /// Leaves out the members of another view that the clique would take only in part while the rest of that view is
     /// alive to us. Right after a heal the heard lists fill in at different moments, and with a one-way link between
@@ -326,10 +343,13 @@ public sealed partial class MembershipEngine
     /// <see cref="Rank"/>, then node order: a newcomer, or a member coming back from a cut, whose heard list has not
     /// yet filled in must never push out a member that is still connected (the heal churn the test bed found).
     /// </summary>
-    private MemberId[] Clique(List<NodeId> candidates)
+    private MemberId[] Clique(List<NodeId> candidates, Instant now)
     {
         var chosen = new List<NodeId> { Self.Node };
-        var ordered = candidates.Where(c => c != Self.Node).OrderBy(Rank).ThenBy(c => c);
+        // Within a rank, a node heard within the last two heartbeats comes before one silent for longer: the heard
+        // list of a silent node is stale (it may be cut off right now), so it must not push out one we hear steadily.
+        var ordered = candidates.Where(c => c != Self.Node).OrderBy(Rank)
+            .ThenBy(c => now - _peers[c].LastHeard > _options.HeartbeatInterval * 2 ? 1 : 0).ThenBy(c => c);
         foreach (var candidate in ordered)
         {
             var p = _peers[candidate];
