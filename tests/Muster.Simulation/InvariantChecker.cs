@@ -140,14 +140,11 @@ public sealed class InvariantChecker
     /// <summary>A sender gave up one of its messages with "outcome unknown": it must never deliver it itself.</summary>
     public void OnOutcomeUnknown(MemberId node, ulong messageNo)
     {
-        UnknownOutcomes++;
         if (messageNo == 0 || !_unknown.Add((node, messageNo)) || Track(node).LastFrom.GetValueOrDefault(node) >= messageNo)
         {
             Fail($"{node} gave up message {messageNo} with outcome unknown, but it is unnumbered, given up twice or already delivered");
         }
     }
-
-    public long UnknownOutcomes { get; private set; }
 
     private readonly Dictionary<(ViewId View, int Position), ulong> _groupStates = [];
 

@@ -52,8 +52,6 @@ public sealed record Scenario
     /// <summary>Largest relative clock rate difference from real time (0.02 = 2%).</summary>
     public double ClockDrift { get; init; }
 
-    /// <summary>Chance that a restart finds its state file gone.</summary>
-    public double StateLoss { get; init; }
 
     /// <summary>Derives a scenario from a seed: node count, fault mix and network quality all vary with it.</summary>
     public static Scenario FromSeed(ulong seed, int? nodes = null, int maxNodes = 16, FaultMix mix = FaultMix.Extended)
@@ -98,7 +96,6 @@ public sealed record Scenario
             Mix = mix,
             Mode = scenario.Nodes < 2 ? ScenarioMode.Mixed : mode < 12 ? ScenarioMode.CutAndHeal : mode < 24 ? ScenarioMode.PersistentOneWay : ScenarioMode.Mixed,
             ClockDrift = r.Next(3) == 0 ? 0 : r.NextDouble() * 0.05,
-            StateLoss = r.Next(4) == 0 ? r.NextDouble() * 0.5 : 0,
             Faults = true,
         };
     }

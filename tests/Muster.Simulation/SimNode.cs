@@ -28,9 +28,6 @@ internal sealed class SimNode
     public HashSet<ulong> OwnPending { get; } = [];
     public bool CrashedOrLeftThisIncarnation { get; set; }
 
-    /// <summary>Own messages given up with "outcome unknown" (over all incarnations).</summary>
-    public long Unknown { get; set; }
-
     /// <summary>When this incarnation started (global virtual time).</summary>
     public Instant UpSince { get; set; }
 

@@ -305,7 +305,6 @@ public sealed partial class Simulator
                     {
                         // Not delivered here, maybe delivered over there: no longer owed to this node.
                         node.OwnPending.Remove(lost);
-                        node.Unknown++;
                     }
 
                     FeedGroups(node, ev);
