@@ -23,13 +23,19 @@ public sealed class NodeStateStore
     private readonly Lock _sync = new();
     private readonly string _directory;
     private readonly NodeId _node;
+    private readonly TimeProvider _clock;
     private State? _state;
+    private bool _fileFound;
 
     /// <summary>Creates a store for <paramref name="node"/>; creates <paramref name="stateDirectory"/> (mode 0700) if missing.</summary>
+    /// <param name="stateDirectory">Where the state file lives.</param>
+    /// <param name="node">The node whose state this is.</param>
+    /// <param name="clock">The wall clock incarnations are floored at (the system clock if null).</param>
     /// <exception cref="ArgumentException"><paramref name="node"/> is not a valid node id.</exception>
     /// <exception cref="IOException">The directory cannot be created.</exception>
-    public NodeStateStore(string stateDirectory, NodeId node)
+    public NodeStateStore(string stateDirectory, NodeId node, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         if (!node.IsValid)
         {
             throw new ArgumentException($"node id {node} is not valid", nameof(node));
@@ -55,10 +61,35 @@ public sealed class NodeStateStore
     /// <summary>The state file's full path.</summary>
     public string FilePath { get; }
 
-    /// <summary>Returns the next incarnation (1 for a node with no state file) after storing it durably.</summary>
+    /// <summary>
+    /// Whether a state file was there when it was first read: false at a node's first start, and also when its state
+    /// was lost (removed, a new disk, a reinstall). Valid after the first call of any other member.
+    /// </summary>
+    public bool FileFound
+    {
+        get
+        {
+            lock (_sync)
+            {
+                Load();
+                return _fileFound;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns the next incarnation after storing it durably: the larger of the stored one plus 1 and the wall clock
+    /// in milliseconds since the Unix epoch.
+    /// </summary>
     /// <remarks>
-    /// The value is on disk before it is returned, so every start of the daemon, even after a crash, gets a larger
-    /// incarnation than any earlier start.
+    /// <para>The value is on disk before it is returned, so every start of the daemon, even after a crash, gets a
+    /// larger incarnation than any earlier start.</para>
+    /// <para>Why the clock: peers drop packets from an incarnation older than one they have seen, so a node whose
+    /// state file was lost (or restored from an old backup) and restarted from 1 would be ignored for ever. Starts
+    /// are more than a millisecond apart, so every incarnation is at most the wall-clock time of its start, and a
+    /// node that lost its file still gets a larger incarnation than any it had, as long as the wall clock has not
+    /// been set back past its last start. With the file intact, the clock does not matter: stored + 1 still grows.
+    /// </para>
     /// </remarks>
     /// <exception cref="InvalidDataException">The state file is corrupt; the message names it.</exception>
     /// <exception cref="IOException">The state file cannot be read or written.</exception>
@@ -72,21 +103,37 @@ public sealed class NodeStateStore
                 throw new InvalidDataException($"node state file {FilePath}: the incarnation cannot grow past {ulong.MaxValue}");
             }
 
-            State next = current with { Incarnation = current.Incarnation + 1 };
+            State next = current with { Incarnation = Math.Max(current.Incarnation + 1, ClockFloor()) };
             Write(next);
             return next.Incarnation;
         }
     }
 
-    /// <summary>The stored view sequence mark, or 0 when nothing was stored.</summary>
+    /// <summary>
+    /// The view-sequence mark to start from: the larger of the stored one (0 without a file) and the wall clock in
+    /// milliseconds since the Unix epoch.
+    /// </summary>
+    /// <remarks>
+    /// View ids are unique because a coordinator never proposes a sequence at or below its mark. A node whose state file
+    /// was lost (or restored from an old backup) would otherwise start again at 0 and could reuse a view id it used
+    /// alone or with nodes it cannot hear now. View sequences grow far slower than one per millisecond, so the clock is
+    /// above every sequence used before, given clocks kept within a second or so of each other (NTP) and not set back
+    /// past the last start. The node also hears its peers' marks during the join timeout before it proposes.
+    /// </remarks>
     /// <exception cref="InvalidDataException">The state file is corrupt; the message names it.</exception>
     /// <exception cref="IOException">The state file cannot be read.</exception>
     public ulong LoadViewSequenceMark()
     {
         lock (_sync)
         {
-            return Load().ViewSequenceMark;
+            return Math.Max(Load().ViewSequenceMark, ClockFloor());
         }
+    }
+
+    private ulong ClockFloor()
+    {
+        long millis = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return millis > 0 ? (ulong)millis : 0;
     }
 
     /// <summary>Stores the view sequence mark; it is on disk when this returns.</summary>
@@ -121,6 +168,7 @@ public sealed class NodeStateStore
         {
             return (_state = new State(0, 0)).Value;
         }
+        _fileFound = true;
         return (_state = Parse(text)).Value;
     }
 
@@ -177,7 +225,7 @@ public sealed class NodeStateStore
 
     private InvalidDataException Corrupt(string reason) =>
         new($"node state file {FilePath} is corrupt ({reason}); repair or remove it "
-            + "(removing it restarts this node's incarnation at 1)");
+            + "(removing it is safe: the next incarnation comes from the clock; see docs/protocol.md, \"A lost state file\")");
 
     private void Write(State state)
     {

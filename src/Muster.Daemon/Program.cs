@@ -115,6 +115,13 @@ try
     }
 
     var store = new NodeStateStore(config.System.StateDirectory, local.NodeId);
+    if (!store.FileFound)
+    {
+        // Normal at a node's first start; otherwise its state was lost, and the operator should know (docs/protocol.md).
+        logger.Info("musterd", $"no node state file {store.FilePath}: first start, or the state was lost; " +
+            "the incarnation comes from the clock and the view-sequence mark from the peers");
+    }
+
     using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
         store.StoreViewSequenceMark, keys);
     using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);

@@ -168,4 +168,35 @@ public class CoreCorrectnessTests
         Assert.False(groups.Syncing);
         Assert.Contains(new GroupMember(self.Node, 7), groups.MembersOf("g"));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LostStateFile_OnlyClockFloorsKeepTheNodeNewAndItsViewIdsUnused(bool clockFloors)
+    {
+        // Node 1 coordinated view 1.1 of all three at incarnation 5, then lost its state file and came back while it
+        // could hear no one. Restarting from incarnation 1 and mark 0 (the old store) reuses view id 1.1 for another
+        // member list, and its peers then drop it for ever as a stale incarnation. The store now floors both at the
+        // wall clock in milliseconds (docs/protocol.md §2, "A lost state file").
+        const ulong Clock = 1_800_000_000_000;
+        var c = new TestCluster(3, incarnation: 5);
+        c.StartAll();
+        var first = c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        Assert.Equal(new NodeId(1), first.Id.Coordinator);
+
+        c.Crash(1);
+        c.Run(TimeSpan.FromSeconds(3));
+        c.Cut(1);
+        c.Restart(1, clockFloors ? Clock : 1, viewMark: clockFloors ? Clock : 0);
+        c.Run(TimeSpan.FromSeconds(3));
+        var alone = c[1].Engine.CurrentView!;
+        Assert.Single(alone.Members);
+        Assert.Equal(clockFloors, alone.Id.Sequence > Clock);
+        Assert.Equal(!clockFloors, alone.Id == first.Id);
+
+        c.HealAll();
+        c.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(clockFloors, c[2].Engine.CurrentView!.Members.Any(m => m.Node.Value == 1));
+        Assert.Equal(!clockFloors, c[2].Engine.Counters.StaleIncarnation > 0);
+    }
 }

@@ -64,11 +64,11 @@ internal sealed class TestCluster
     }
 
     /// <summary>Replaces a node's engine (a restart with a new incarnation).</summary>
-    public void Restart(uint id, ulong incarnation, MembershipOptions? options = null)
+    public void Restart(uint id, ulong incarnation, MembershipOptions? options = null, ulong viewMark = 0)
     {
         var node = new NodeId(id);
         _down.Remove(node);
-        var engine = new MembershipEngine(new MemberId(node, incarnation), options ?? OptionsOf(node), 0);
+        var engine = new MembershipEngine(new MemberId(node, incarnation), options ?? OptionsOf(node), viewMark);
         Nodes[node] = new TestNode(engine);
         engine.Start(Now, Nodes[node].Outbox);
         Collect(Nodes[node]);

@@ -59,11 +59,13 @@ if (count <= 0)
 var clock = Stopwatch.StartNew();
 int failed = 0;
 long steps = 0;
+long stateLosses = 0;
 var failures = new System.Collections.Concurrent.ConcurrentBag<SimulationResult>();
 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
 {
     var r = new Simulator(Scenario.FromSeed(from + (ulong)i, nodes, maxNodes, mix), null, skip).Run();
     Interlocked.Add(ref steps, r.Steps);
+    Interlocked.Add(ref stateLosses, r.StateLosses);
     if (!r.Passed)
     {
         Interlocked.Increment(ref failed);
@@ -74,7 +76,7 @@ Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environmen
 
 double seconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{count} seeds from {from}: {count - failed} passed, {failed} failed; {seconds:F1} s, {count / seconds:F1} seeds/s, {steps / seconds:F0} steps/s"));
+    $"{count} seeds from {from}: {count - failed} passed, {failed} failed; {seconds:F1} s, {count / seconds:F1} seeds/s, {steps / seconds:F0} steps/s; {stateLosses} restarts without a state file"));
 return failed == 0 ? 0 : 1;
 
 static void Print(SimulationResult r)

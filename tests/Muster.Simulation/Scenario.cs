@@ -52,6 +52,9 @@ public sealed record Scenario
     /// <summary>Largest relative clock rate difference from real time (0.02 = 2%).</summary>
     public double ClockDrift { get; init; }
 
+    /// <summary>Crashed nodes sometimes come back without their state file (incarnation and view-sequence mark).</summary>
+    public bool StateLoss { get; init; }
+
 
     /// <summary>Derives a scenario from a seed: node count, fault mix and network quality all vary with it.</summary>
     public static Scenario FromSeed(ulong seed, int? nodes = null, int maxNodes = 16, FaultMix mix = FaultMix.Extended)
@@ -91,13 +94,16 @@ public sealed record Scenario
 
         // Drawn after everything the classic mix draws, so a seed's node count and network are the same in both mixes.
         int mode = r.Next(100);
-        return scenario with
+        scenario = scenario with
         {
             Mix = mix,
             Mode = scenario.Nodes < 2 ? ScenarioMode.Mixed : mode < 12 ? ScenarioMode.CutAndHeal : mode < 24 ? ScenarioMode.PersistentOneWay : ScenarioMode.Mixed,
             ClockDrift = r.Next(3) == 0 ? 0 : r.NextDouble() * 0.05,
             Faults = true,
         };
+
+        // Drawn last, so a seed without it runs exactly as before it existed.
+        return scenario with { StateLoss = r.Next(4) == 0 };
     }
 
     /// <summary>The command that replays this run exactly.</summary>

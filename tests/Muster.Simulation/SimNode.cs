@@ -21,6 +21,15 @@ internal sealed class SimNode
     public ulong Incarnation { get; set; }
     public ulong PersistedMark { get; set; }
 
+    /// <summary>The next restart comes without the state file (a state-loss fault).</summary>
+    public bool LoseStateOnRestart { get; set; }
+
+    /// <summary>How far its wall clock (used only without a state file) is off true time.</summary>
+    public TimeSpan WallClockSkew { get; set; }
+
+    /// <summary>How many times this node came back without its state file.</summary>
+    public int StateLosses { get; set; }
+
     public Instant ScheduledTick { get; set; } = Instant.Never;
     public ulong SubmitCounter { get; set; }
 

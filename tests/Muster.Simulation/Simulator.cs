@@ -7,7 +7,7 @@ namespace Muster.Simulation;
 /// <summary>Result of one simulated run.</summary>
 public sealed record SimulationResult(
     Scenario Scenario, bool Passed, string? Failure, long Steps, Instant End, long Deliveries, long ViewInstalls,
-    TimeSpan? ConvergedAfter);
+    TimeSpan? ConvergedAfter, int StateLosses = 0);
 
 /// <summary>
 /// Runs a whole cluster of <see cref="MembershipEngine"/>s in one process on a virtual clock and a seeded network
@@ -30,6 +30,8 @@ public sealed partial class Simulator
 
     private readonly Scenario _scenario;
     private readonly DeterministicRandom _random;
+    // State-loss decisions draw from their own stream, so the other faults of a seed stay as they were.
+    private readonly DeterministicRandom _lossRandom;
     private readonly PriorityQueue<SimEvent, (long, long)> _queue = new();
     private readonly SimNode[] _nodes;
     private readonly Connectivity _net;
@@ -61,10 +63,12 @@ public sealed partial class Simulator
         _checker = new InvariantChecker(_skip);
         _trace = trace;
         _random = new DeterministicRandom(scenario.Seed);
+        _lossRandom = new DeterministicRandom(scenario.Seed ^ 0x10_5710_5710_57UL);
         _nodes = new SimNode[scenario.Nodes];
         for (int i = 0; i < scenario.Nodes; i++)
         {
             _nodes[i] = new SimNode(new NodeId((uint)(i + 1)));
+            _nodes[i].WallClockSkew = TimeSpan.FromMilliseconds(_lossRandom.Next(-100, 101));
         }
 
         _net = new Connectivity(scenario.Nodes);
@@ -102,7 +106,7 @@ public sealed partial class Simulator
 
     private SimulationResult Result(bool passed, string? failure) =>
         new(_scenario, passed, failure, _steps, _now, _checker.Deliveries, _checker.ViewInstalls,
-            _convergedAt is Instant c ? c - _chaosEnd : null);
+            _convergedAt is Instant c ? c - _chaosEnd : null, _nodes.Sum(n => n.StateLosses));
 
     private void RunCore()
     {
@@ -468,7 +472,30 @@ public sealed partial class Simulator
             return;
         }
 
-        node.Incarnation++;
+        if (node.LoseStateOnRestart)
+        {
+            // As the daemon's state store does without its file: the incarnation and the view-sequence mark both come
+            // from the wall clock in milliseconds. Starts are more than a millisecond apart and view sequences grow far
+            // slower than one per millisecond, so both are above anything this node used before (docs/protocol.md).
+            // The incarnation only meets this node's own earlier ones, so only its own clock matters; the mark may
+            // have come from a peer whose clock is ahead, so it is not checked here: the view-id check would fail.
+            ulong wall = WallClockMilliseconds(node);
+            if (wall <= node.Incarnation)
+            {
+                throw new InvalidOperationException($"simulated wall clock {wall} is not past incarnation {node.Incarnation}");
+            }
+
+            node.LoseStateOnRestart = false;
+            node.StateLosses++;
+            node.Incarnation = wall;
+            node.PersistedMark = wall;
+            _trace?.WriteLine($"{_now} {node.Id} restarts without its state file: incarnation and view mark {wall}");
+        }
+        else
+        {
+            node.Incarnation++;
+        }
+
         node.SubmitCounter = 0;
         node.OwnPending.Clear();
         node.CrashedOrLeftThisIncarnation = false;
@@ -484,6 +511,11 @@ public sealed partial class Simulator
         node.Engine.Start(node.LocalTime(_now), _outbox);
         Drain(node);
     }
+
+    // Unix milliseconds on the node's wall clock (NTP-synchronised: within 100 ms of true time; the monotonic clock the
+    // engine sees drifts separately): far above the small counters the other restarts use.
+    private ulong WallClockMilliseconds(SimNode node) =>
+        (ulong)(1_800_000_000_000L + _now.Ticks / TimeSpan.TicksPerMillisecond + node.WallClockSkew.Ticks / TimeSpan.TicksPerMillisecond);
 
     private static void Crash(SimNode node)
     {
@@ -518,8 +550,9 @@ public sealed partial class Simulator
         {
             if (victim.Up)
             {
-                _trace?.WriteLine($"{_now} FAULT crash {victim.Member}");
                 Crash(victim);
+                victim.LoseStateOnRestart = _scenario.StateLoss && _lossRandom.Next(2) == 0;
+                _trace?.WriteLine($"{_now} FAULT crash {victim.Member}{(victim.LoseStateOnRestart ? ", losing its state file" : "")}");
                 // Sometimes back faster than failure detection.
                 var back = _random.Next(3) == 0 ? TimeSpan.FromMilliseconds(_random.Next(20, 300)) : TimeSpan.FromMilliseconds(_random.Next(300, 3000));
                 Schedule(back, new SimEvent(EventKind.Restart, Index(victim), 0, null, 0));

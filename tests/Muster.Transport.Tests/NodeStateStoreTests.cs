@@ -16,10 +16,46 @@ public sealed class NodeStateStoreTests : IDisposable
         }
     }
 
+    // A wall clock stuck at the epoch, so the counter's own growth is what these tests see.
+    private static readonly TimeProvider s_epoch = new FixedClock(DateTimeOffset.UnixEpoch);
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void NextIncarnation_LostFile_ComesFromTheClockAndStaysAboveEveryEarlierOne()
+    {
+        var clock = new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
+        var store = new NodeStateStore(_root, s_node, clock);
+        Assert.False(store.FileFound);
+        ulong first = store.NextIncarnation();
+        Assert.Equal(1_800_000_000_000ul, first);
+
+        // Two starts in the same millisecond (or a clock set back): the stored value still grows.
+        ulong second = new NodeStateStore(_root, s_node, clock).NextIncarnation();
+        Assert.Equal(first + 1, second);
+        Assert.True(new NodeStateStore(_root, s_node, clock).FileFound);
+
+        // The file is lost; a later start is still newer than every earlier incarnation, so peers do not drop it.
+        File.Delete(Path.Combine(_root, "node-3.state"));
+        clock.Now = clock.Now.AddSeconds(5);
+        var fresh = new NodeStateStore(_root, s_node, clock);
+        Assert.False(fresh.FileFound);
+        Assert.True(fresh.NextIncarnation() > second);
+        // The mark comes from the clock too: above any view sequence used before (they grow far slower than 1/ms).
+        Assert.Equal(1_800_000_005_000ul, fresh.LoadViewSequenceMark());
+        fresh.StoreViewSequenceMark(1_800_000_009_000);
+        Assert.Equal(1_800_000_009_000ul, new NodeStateStore(_root, s_node, clock).LoadViewSequenceMark());
+    }
+
     [Fact]
     public void NextIncarnation_NoFile_StartsAtOneAndGrows()
     {
-        var store = new NodeStateStore(_root, s_node);
+        var store = new NodeStateStore(_root, s_node, s_epoch);
 
         Assert.Equal(1ul, store.NextIncarnation());
         Assert.Equal(2ul, store.NextIncarnation());
@@ -29,44 +65,44 @@ public sealed class NodeStateStoreTests : IDisposable
     [Fact]
     public void NextIncarnation_NewInstance_ContinuesFromDisk()
     {
-        Assert.Equal(1ul, new NodeStateStore(_root, s_node).NextIncarnation());
+        Assert.Equal(1ul, new NodeStateStore(_root, s_node, s_epoch).NextIncarnation());
 
         // A restart, possibly after a crash: a new process reads what the last one stored.
-        var restarted = new NodeStateStore(_root, s_node);
+        var restarted = new NodeStateStore(_root, s_node, s_epoch);
         Assert.Equal(2ul, restarted.NextIncarnation());
-        Assert.Equal(3ul, new NodeStateStore(_root, s_node).NextIncarnation());
+        Assert.Equal(3ul, new NodeStateStore(_root, s_node, s_epoch).NextIncarnation());
     }
 
     [Fact]
     public void ViewSequenceMark_StoredAndReloadedWithIncarnation()
     {
-        var store = new NodeStateStore(_root, s_node);
+        var store = new NodeStateStore(_root, s_node, s_epoch);
         Assert.Equal(0ul, store.LoadViewSequenceMark());
         store.NextIncarnation();
 
         store.StoreViewSequenceMark(41);
         store.StoreViewSequenceMark(42);
 
-        var restarted = new NodeStateStore(_root, s_node);
+        var restarted = new NodeStateStore(_root, s_node, s_epoch);
         Assert.Equal(42ul, restarted.LoadViewSequenceMark());
         Assert.Equal(2ul, restarted.NextIncarnation());
-        Assert.Equal(42ul, new NodeStateStore(_root, s_node).LoadViewSequenceMark());
+        Assert.Equal(42ul, new NodeStateStore(_root, s_node, s_epoch).LoadViewSequenceMark());
     }
 
     [Fact]
     public void Nodes_KeepSeparateFiles()
     {
-        new NodeStateStore(_root, s_node).NextIncarnation();
-        new NodeStateStore(_root, s_node).NextIncarnation();
+        new NodeStateStore(_root, s_node, s_epoch).NextIncarnation();
+        new NodeStateStore(_root, s_node, s_epoch).NextIncarnation();
 
-        Assert.Equal(1ul, new NodeStateStore(_root, new NodeId(4)).NextIncarnation());
+        Assert.Equal(1ul, new NodeStateStore(_root, new NodeId(4), s_epoch).NextIncarnation());
     }
 
     [Fact]
     public void Write_LeavesNoTemporaryFileAndPrivateModes()
     {
         string directory = Path.Combine(_root, "nested", "state");
-        var store = new NodeStateStore(directory, s_node);
+        var store = new NodeStateStore(directory, s_node, s_epoch);
         store.NextIncarnation();
 
         Assert.Equal(["node-3.state"], Directory.GetFiles(directory).Select(Path.GetFileName));
@@ -80,7 +116,7 @@ public sealed class NodeStateStoreTests : IDisposable
     [Fact]
     public void File_IsReadableText()
     {
-        var store = new NodeStateStore(_root, s_node);
+        var store = new NodeStateStore(_root, s_node, s_epoch);
         store.NextIncarnation();
         store.StoreViewSequenceMark(7);
 
@@ -106,7 +142,7 @@ public sealed class NodeStateStoreTests : IDisposable
         Directory.CreateDirectory(_root);
         string path = Path.Combine(_root, "node-3.state");
         File.WriteAllText(path, content);
-        var store = new NodeStateStore(_root, s_node);
+        var store = new NodeStateStore(_root, s_node, s_epoch);
 
         var e = Assert.Throws<InvalidDataException>(() => store.NextIncarnation());
 
@@ -123,7 +159,7 @@ public sealed class NodeStateStoreTests : IDisposable
         Directory.CreateDirectory(_root);
         File.WriteAllText(Path.Combine(_root, "node-3.state"), "# hand-restored\r\n\r\n  incarnation=9 \r\nview_sequence_mark =  12\r\n");
 
-        var store = new NodeStateStore(_root, s_node);
+        var store = new NodeStateStore(_root, s_node, s_epoch);
 
         Assert.Equal(12ul, store.LoadViewSequenceMark());
         Assert.Equal(10ul, store.NextIncarnation());
