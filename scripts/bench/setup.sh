@@ -8,6 +8,7 @@
 #   SKIP_BUILD=1 ./setup.sh         # reuse state/build/$BUILD
 #   SCHED_RR=false ./setup.sh       # musterd without SCHED_RR (default true, as Corosync runs in the peer harness)
 #   CRYPTO=none ./setup.sh          # unencrypted (default aes256gcm, as Corosync runs with crypto_cipher aes256)
+#   LOG_LEVEL=debug ./setup.sh      # musterd log level (default info); debug shows each view-change attempt's candidates
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 N="${N:-3}"
@@ -99,7 +100,7 @@ state_dir = "$d/lib"
 sched_rr = ${SCHED_RR:-true}
 
 [logging]
-level = "info"
+level = "${LOG_LEVEL:-info}"
 file = "$d/musterd.log"
 EOT
   } >"$d/muster.toml"
