@@ -232,11 +232,16 @@ public sealed partial class MembershipEngine
         lower = default;
         if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator < proposer &&
             _promised.Coordinator != Self.Node && !Array.Exists(prepare.Members, m => m.Node == _promised.Coordinator) &&
+            now - _promisedAt < _options.ConsensusTimeout * 2 &&
             _peers.TryGetValue(_promised.Coordinator, out var bound) && IsAlive(bound, now) &&
             now - bound.LastHeard < _options.HeartbeatInterval * 2 && bound.Hears(Self.Node))
         {
             // We are bound to a lower coordinator's proposal, and this one leaves that coordinator out while we hear
-            // it both ways: the lowest coordinator wins here too.
+            // it both ways: the lowest coordinator wins here too. Only while that proposal may still be running: an
+            // attempt installs or is given up within two phases (each bounded by the consensus timeout) of its start,
+            // and a retry that still wants us binds us afresh. A binding older than that is stale (the coordinator
+            // gave up on us, left us out for a failure timeout and may never ask again, for example when its clique
+            // cannot take our view whole); honouring it would leave us frozen for ever, ignoring every other proposer.
             lower = _promised.Coordinator;
             return true;
         }

@@ -126,6 +126,43 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void StaleBindingToALowerCoordinator_DoesNotMakeANodeIgnoreOtherProposersForEver()
+    {
+        // Seeds 103517, 112969, 104742: node 3 promised node 1's proposal, node 1 never got the answer, gave up and
+        // formed a view without it, and never asked again (node 3 hears nodes 2 and 4, whom node 1 does not hear, so
+        // node 1 cannot take it without splitting it from them). Node 3 stayed frozen on that dead proposal and
+        // ignored node 2's proposals for ever ("bound to a lower coordinator", whom it hears both ways), so it never
+        // joined any view again, and node 2 re-formed its view every second.
+        var c = new TestCluster(4);
+        c.BlockOneWay(4, 1);
+        c.StartAll();
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Equal([1u, 2, 3], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal([4u], c[4].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+
+        // Node 2 is cut off; just before node 1 notices, node 3's packets to node 1 stop for a while: node 3 promises
+        // node 1's proposal {1,3}, but its answer is lost, and node 1 forms {1} without it.
+        c.Cut(2);
+        c.Run(TimeSpan.FromMilliseconds(500));
+        c.BlockOneWay(3, 1);
+        c.Run(TimeSpan.FromMilliseconds(550));
+        Assert.Equal(NodeState.Flushing, c[3].Engine.State);
+        Assert.Equal([1u], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        // Node 3's packets reach node 1 again, and node 2 comes back, heard by everyone but node 1 (so node 2's
+        // proposals leave node 1 out, and node 1 leaves node 3 alone).
+        c.Unblock(3, 1);
+        c.HealNode(2);
+        c.BlockOneWay(2, 1);
+        c.BlockOneWay(4, 1);
+
+        // Node 2 proposes {2,3,4}: once node 3's binding is older than a view change takes, it must answer.
+        c.Run(TimeSpan.FromSeconds(6));
+        Assert.Equal(NodeState.Operational, c[3].Engine.State);
+        Assert.Equal([2u, 3, 4], c[3].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal(c[2].Engine.CurrentView!.Id, c[3].Engine.CurrentView!.Id);
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did
