@@ -163,6 +163,49 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void MergeRightAfterAHeal_AMemberHoldingTheCoordinatorsOlderHeartbeat_DoesNotEvictIt()
+    {
+        // Seeds 102035, 102246: node 1 merged node 2 the moment it first heard it (node 2's heartbeat named node 1),
+        // so the last heartbeat node 2 had from node 1 was older than that and did not name node 2. Right after the
+        // install node 2 took that stale list at its word: node 1 "does not hear us", so node 2 was the lowest
+        // candidate, and it proposed {2,3}, reporting node 1 unreachable, 20 ms after merging with it.
+        var c = new TestCluster(3);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        c.Cut(2);
+        c.Run(TimeSpan.FromMilliseconds(1500));
+
+        // Node 1 restarts while node 2 is cut off (so it has never heard node 2), out of phase with the others'
+        // heartbeats, and forms {1,3}.
+        c.Run(TimeSpan.FromMilliseconds(50));
+        c.Restart(1, 2);
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Equal([1u, 3], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal([2u], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+
+        // Node 2 hears both others and they hear it, except node 1, which does not hear it yet: its heartbeats do not
+        // name node 2, and nobody changes anything.
+        c.Unblock(2, 3);
+        c.Unblock(3, 2);
+        c.Unblock(1, 2);
+        c.Run(TimeSpan.FromMilliseconds(1020));
+        Assert.Equal([2u], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+        long attempts = c[2].Engine.Counters.ViewChangeAttempts;
+
+        // Node 1 hears node 2's heartbeat, which names it, and merges at once: the view {1,2,3} must stay.
+        c.Unblock(2, 1);
+        c.Run(TimeSpan.FromSeconds(3));
+        foreach (var (id, node) in c.Nodes)
+        {
+            Assert.All(node.ViewChanges.Skip(marks[id]), change => Assert.True(change.Left.Count == 0, $"node {id} installed {change}"));
+        }
+
+        Assert.Equal(attempts, c[2].Engine.Counters.ViewChangeAttempts);
+        Assert.Equal([1u, 2, 3], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did

@@ -65,6 +65,8 @@ public class SeededSimulationTests
     [InlineData(103517, "no convergence: a node bound for ever to a proposal its lower coordinator gave up")]
     [InlineData(112969, "no convergence: a node bound for ever to a proposal its lower coordinator gave up")]
     [InlineData(104742, "no convergence: a node bound for ever to a proposal its lower coordinator gave up")]
+    [InlineData(102035, "stability: a member evicted its merging coordinator on a heard list older than the merge")]
+    [InlineData(102246, "stability: a member evicted its merging coordinator on a heard list older than the merge")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
