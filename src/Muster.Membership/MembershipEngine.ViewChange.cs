@@ -309,6 +309,7 @@ public sealed partial class MembershipEngine
             // Refused: it is bound to a higher proposal or holds a conflicting view. Try again later, higher.
             Emit(outbox, LogLevel.Debug, $"node {peer.Node} refused proposal {_attempt.Proposal} (bound to {answer.Promised})");
             _maxViewSequence = Math.Max(_maxViewSequence, answer.Promised.Sequence);
+            _attempt.Refused.Add(peer.Node);
             _attempt.Deadline = _attempt.Deadline < now + _options.RetransmitInterval ? _attempt.Deadline : now + _options.RetransmitInterval;
             return true;
         }
@@ -685,8 +686,14 @@ public sealed partial class MembershipEngine
         {
             if (now >= _attempt.Deadline)
             {
+                // A member that refused answered: it is bound to a higher proposal (a competing coordinator's, or one
+                // we did not know of), and the retry goes above it, with it. Leaving it out for a failure timeout as
+                // if it were silent made the retry take the rest of its view without it: the coordinator it was bound
+                // to then accepted our proposal and reported it unreachable although it was connected to everyone.
                 var missing = _attempt.Members
-                    .Where(m => m.Node != Self.Node && !(_attempt.Syncing ? _attempt.Synced.Contains(m.Node) : _attempt.Promises.ContainsKey(m.Node)))
+                    .Where(m => m.Node != Self.Node && !(_attempt.Syncing
+                        ? _attempt.Synced.Contains(m.Node)
+                        : _attempt.Promises.ContainsKey(m.Node) || _attempt.Refused.Contains(m.Node)))
                     .ToList();
                 foreach (var m in missing)
                 {

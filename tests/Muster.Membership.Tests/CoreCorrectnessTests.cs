@@ -206,6 +206,61 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void ProposalRefusedByMembersBoundToAHigherOne_IsRetriedWithThem_NotWithoutThem()
+    {
+        // Seed 101926 (and 103866, 100633, 101795, 103661, 103727, 101253): node 1 proposed to nodes 3 and 4 just
+        // after they had promised node 2's proposal, which carried a higher sequence than node 1 knew of. They refused;
+        // node 1 left them out for a failure timeout as if they had been silent, and formed its view without them,
+        // reporting them unreachable although it heard them both ways all along.
+        var c = new TestCluster(5);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        while (c.Now.Ticks % TimeSpan.FromMilliseconds(100).Ticks != TimeSpan.FromMilliseconds(5).Ticks)
+        {
+            // Just after a heartbeat round, so the steps below fall between heartbeats as intended.
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        // Nodes 1 and 2 stop hearing each other; about 450 ms later node 1 is cut off from nodes 3 and 4 too, and
+        // 100 ms after that node 5 crashes. At the failure timeout both propose: node 1's {1,3,4,5} does not get
+        // through, node 2's {2,3,4,5} binds nodes 3 and 4 (they have not heard node 1 for two heartbeats) and waits
+        // for node 5.
+        c.BlockOneWay(1, 2);
+        c.BlockOneWay(2, 1);
+        c.Run(TimeSpan.FromMilliseconds(445));
+        foreach (uint id in new uint[] { 3, 4 })
+        {
+            c.BlockOneWay(1, id);
+            c.BlockOneWay(id, 1);
+        }
+
+        c.Run(TimeSpan.FromMilliseconds(100));
+        c.Crash(5);
+        c.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(NodeState.Flushing, c[3].Engine.State);
+
+        // Node 1's Prepare reaches them again: they refuse it (bound to node 2's higher proposal), and node 1 must
+        // retry above it with them.
+        foreach (uint id in new uint[] { 3, 4 })
+        {
+            c.Unblock(1, id);
+            c.Unblock(id, 1);
+        }
+
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Contains(c[1].Logs, l => l.Contains("node 3 refused proposal", StringComparison.Ordinal));
+        foreach (uint id in new uint[] { 1, 3, 4 })
+        {
+            Assert.All(c[id].ViewChanges.Skip(marks[new NodeId(id)]), change =>
+                Assert.DoesNotContain(change.Left, l => l.Member.Node.Value is 1 or 3 or 4));
+        }
+
+        Assert.Equal([1u, 3, 4], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal(c[1].Engine.CurrentView!.Id, c[3].Engine.CurrentView!.Id);
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did

@@ -67,6 +67,13 @@ public class SeededSimulationTests
     [InlineData(104742, "no convergence: a node bound for ever to a proposal its lower coordinator gave up")]
     [InlineData(102035, "stability: a member evicted its merging coordinator on a heard list older than the merge")]
     [InlineData(102246, "stability: a member evicted its merging coordinator on a heard list older than the merge")]
+    [InlineData(101926, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(103866, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(100633, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(101795, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(103661, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(103727, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(101253, "stability: members that refused a proposal were left out of the retry as if silent")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
