@@ -263,7 +263,7 @@ public sealed partial class MembershipEngine
         var result = new List<NodeId> { Self.Node };
         foreach (var peer in _peers.Values)
         {
-            if (!IsAlive(peer, now) || !peer.Hears(Self.Node) || now < peer.ExcludedUntil)
+            if (!IsAlive(peer, now) || !HearsUs(peer, now) || now < peer.ExcludedUntil)
             {
                 continue;
             }
@@ -298,6 +298,19 @@ public sealed partial class MembershipEngine
         result.Sort();
         return result;
     }
+
+    /// <summary>
+    /// True when the peer's last heartbeat says it hears us, or when that heartbeat is older than the view we just
+    /// installed together: a member whose heartbeat still names an older view sent it before it installed ours, and
+    /// its heard list may predate the heal that the view came from (its coordinator took it only because the two of
+    /// us heard each other). Until its first heartbeat in our view, for at most a failure timeout, it counts as
+    /// hearing us; otherwise the first node to evaluate after a merge took the stale list at its word and evicted a
+    /// peer it had just merged with as unreachable (seeds 102035, 102246).
+    /// </summary>
+    private bool HearsUs(PeerState peer, Instant now) =>
+        peer.Hears(Self.Node) ||
+        (_view is not null && peer.View < _view.Id && now - _viewInstalledAt < _options.FailureTimeout &&
+         _view.TryGetMember(peer.Node, out var member) && member.Incarnation == peer.Incarnation);
 
     /// <summary>
     /// True when the peer is in a view run by a coordinator that has heard us both ways for longer than it takes to

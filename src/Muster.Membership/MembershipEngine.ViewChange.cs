@@ -232,11 +232,16 @@ public sealed partial class MembershipEngine
         lower = default;
         if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator < proposer &&
             _promised.Coordinator != Self.Node && !Array.Exists(prepare.Members, m => m.Node == _promised.Coordinator) &&
+            now - _promisedAt < _options.ConsensusTimeout * 2 &&
             _peers.TryGetValue(_promised.Coordinator, out var bound) && IsAlive(bound, now) &&
             now - bound.LastHeard < _options.HeartbeatInterval * 2 && bound.Hears(Self.Node))
         {
             // We are bound to a lower coordinator's proposal, and this one leaves that coordinator out while we hear
-            // it both ways: the lowest coordinator wins here too.
+            // it both ways: the lowest coordinator wins here too. Only while that proposal may still be running: an
+            // attempt installs or is given up within two phases (each bounded by the consensus timeout) of its start,
+            // and a retry that still wants us binds us afresh. A binding older than that is stale (the coordinator
+            // gave up on us, left us out for a failure timeout and may never ask again, for example when its clique
+            // cannot take our view whole); honouring it would leave us frozen for ever, ignoring every other proposer.
             lower = _promised.Coordinator;
             return true;
         }
@@ -304,6 +309,7 @@ public sealed partial class MembershipEngine
             // Refused: it is bound to a higher proposal or holds a conflicting view. Try again later, higher.
             Emit(outbox, LogLevel.Debug, $"node {peer.Node} refused proposal {_attempt.Proposal} (bound to {answer.Promised})");
             _maxViewSequence = Math.Max(_maxViewSequence, answer.Promised.Sequence);
+            _attempt.Refused.Add(peer.Node);
             _attempt.Deadline = _attempt.Deadline < now + _options.RetransmitInterval ? _attempt.Deadline : now + _options.RetransmitInterval;
             return true;
         }
@@ -680,8 +686,14 @@ public sealed partial class MembershipEngine
         {
             if (now >= _attempt.Deadline)
             {
+                // A member that refused answered: it is bound to a higher proposal (a competing coordinator's, or one
+                // we did not know of), and the retry goes above it, with it. Leaving it out for a failure timeout as
+                // if it were silent made the retry take the rest of its view without it: the coordinator it was bound
+                // to then accepted our proposal and reported it unreachable although it was connected to everyone.
                 var missing = _attempt.Members
-                    .Where(m => m.Node != Self.Node && !(_attempt.Syncing ? _attempt.Synced.Contains(m.Node) : _attempt.Promises.ContainsKey(m.Node)))
+                    .Where(m => m.Node != Self.Node && !(_attempt.Syncing
+                        ? _attempt.Synced.Contains(m.Node)
+                        : _attempt.Promises.ContainsKey(m.Node) || _attempt.Refused.Contains(m.Node)))
                     .ToList();
                 foreach (var m in missing)
                 {

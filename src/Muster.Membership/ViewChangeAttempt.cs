@@ -21,5 +21,8 @@ internal sealed class ViewChangeAttempt
     public Dictionary<NodeId, PrepareOk> Promises { get; } = [];
     public HashSet<NodeId> Synced { get; } = [];
 
+    /// <summary>Members that refused this proposal (bound to a higher one): they answered, so a retry includes them.</summary>
+    public HashSet<NodeId> Refused { get; } = [];
+
     public bool Includes(NodeId node) => Array.Exists(Members, m => m.Node == node);
 }

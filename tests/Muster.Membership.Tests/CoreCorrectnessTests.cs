@@ -126,6 +126,141 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void StaleBindingToALowerCoordinator_DoesNotMakeANodeIgnoreOtherProposersForEver()
+    {
+        // Seeds 103517, 112969, 104742: node 3 promised node 1's proposal, node 1 never got the answer, gave up and
+        // formed a view without it, and never asked again (node 3 hears nodes 2 and 4, whom node 1 does not hear, so
+        // node 1 cannot take it without splitting it from them). Node 3 stayed frozen on that dead proposal and
+        // ignored node 2's proposals for ever ("bound to a lower coordinator", whom it hears both ways), so it never
+        // joined any view again, and node 2 re-formed its view every second.
+        var c = new TestCluster(4);
+        c.BlockOneWay(4, 1);
+        c.StartAll();
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Equal([1u, 2, 3], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal([4u], c[4].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+
+        // Node 2 is cut off; just before node 1 notices, node 3's packets to node 1 stop for a while: node 3 promises
+        // node 1's proposal {1,3}, but its answer is lost, and node 1 forms {1} without it.
+        c.Cut(2);
+        c.Run(TimeSpan.FromMilliseconds(500));
+        c.BlockOneWay(3, 1);
+        c.Run(TimeSpan.FromMilliseconds(550));
+        Assert.Equal(NodeState.Flushing, c[3].Engine.State);
+        Assert.Equal([1u], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        // Node 3's packets reach node 1 again, and node 2 comes back, heard by everyone but node 1 (so node 2's
+        // proposals leave node 1 out, and node 1 leaves node 3 alone).
+        c.Unblock(3, 1);
+        c.HealNode(2);
+        c.BlockOneWay(2, 1);
+        c.BlockOneWay(4, 1);
+
+        // Node 2 proposes {2,3,4}: once node 3's binding is older than a view change takes, it must answer.
+        c.Run(TimeSpan.FromSeconds(6));
+        Assert.Equal(NodeState.Operational, c[3].Engine.State);
+        Assert.Equal([2u, 3, 4], c[3].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal(c[2].Engine.CurrentView!.Id, c[3].Engine.CurrentView!.Id);
+    }
+
+    [Fact]
+    public void MergeRightAfterAHeal_AMemberHoldingTheCoordinatorsOlderHeartbeat_DoesNotEvictIt()
+    {
+        // Seeds 102035, 102246: node 1 merged node 2 the moment it first heard it (node 2's heartbeat named node 1),
+        // so the last heartbeat node 2 had from node 1 was older than that and did not name node 2. Right after the
+        // install node 2 took that stale list at its word: node 1 "does not hear us", so node 2 was the lowest
+        // candidate, and it proposed {2,3}, reporting node 1 unreachable, 20 ms after merging with it.
+        var c = new TestCluster(3);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        c.Cut(2);
+        c.Run(TimeSpan.FromMilliseconds(1500));
+
+        // Node 1 restarts while node 2 is cut off (so it has never heard node 2), out of phase with the others'
+        // heartbeats, and forms {1,3}.
+        c.Run(TimeSpan.FromMilliseconds(50));
+        c.Restart(1, 2);
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Equal([1u, 3], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal([2u], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+
+        // Node 2 hears both others and they hear it, except node 1, which does not hear it yet: its heartbeats do not
+        // name node 2, and nobody changes anything.
+        c.Unblock(2, 3);
+        c.Unblock(3, 2);
+        c.Unblock(1, 2);
+        c.Run(TimeSpan.FromMilliseconds(1020));
+        Assert.Equal([2u], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+        long attempts = c[2].Engine.Counters.ViewChangeAttempts;
+
+        // Node 1 hears node 2's heartbeat, which names it, and merges at once: the view {1,2,3} must stay.
+        c.Unblock(2, 1);
+        c.Run(TimeSpan.FromSeconds(3));
+        foreach (var (id, node) in c.Nodes)
+        {
+            Assert.All(node.ViewChanges.Skip(marks[id]), change => Assert.True(change.Left.Count == 0, $"node {id} installed {change}"));
+        }
+
+        Assert.Equal(attempts, c[2].Engine.Counters.ViewChangeAttempts);
+        Assert.Equal([1u, 2, 3], c[2].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+    }
+
+    [Fact]
+    public void ProposalRefusedByMembersBoundToAHigherOne_IsRetriedWithThem_NotWithoutThem()
+    {
+        // Seed 101926 (and 103866, 100633, 101795, 103661, 103727, 101253): node 1 proposed to nodes 3 and 4 just
+        // after they had promised node 2's proposal, which carried a higher sequence than node 1 knew of. They refused;
+        // node 1 left them out for a failure timeout as if they had been silent, and formed its view without them,
+        // reporting them unreachable although it heard them both ways all along.
+        var c = new TestCluster(5);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        while (c.Now.Ticks % TimeSpan.FromMilliseconds(100).Ticks != TimeSpan.FromMilliseconds(5).Ticks)
+        {
+            // Just after a heartbeat round, so the steps below fall between heartbeats as intended.
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        // Nodes 1 and 2 stop hearing each other; about 450 ms later node 1 is cut off from nodes 3 and 4 too, and
+        // 100 ms after that node 5 crashes. At the failure timeout both propose: node 1's {1,3,4,5} does not get
+        // through, node 2's {2,3,4,5} binds nodes 3 and 4 (they have not heard node 1 for two heartbeats) and waits
+        // for node 5.
+        c.BlockOneWay(1, 2);
+        c.BlockOneWay(2, 1);
+        c.Run(TimeSpan.FromMilliseconds(445));
+        foreach (uint id in new uint[] { 3, 4 })
+        {
+            c.BlockOneWay(1, id);
+            c.BlockOneWay(id, 1);
+        }
+
+        c.Run(TimeSpan.FromMilliseconds(100));
+        c.Crash(5);
+        c.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(NodeState.Flushing, c[3].Engine.State);
+
+        // Node 1's Prepare reaches them again: they refuse it (bound to node 2's higher proposal), and node 1 must
+        // retry above it with them.
+        foreach (uint id in new uint[] { 3, 4 })
+        {
+            c.Unblock(1, id);
+            c.Unblock(id, 1);
+        }
+
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+        c.Run(TimeSpan.FromSeconds(3));
+        Assert.Contains(c[1].Logs, l => l.Contains("node 3 refused proposal", StringComparison.Ordinal));
+        foreach (uint id in new uint[] { 1, 3, 4 })
+        {
+            Assert.All(c[id].ViewChanges.Skip(marks[new NodeId(id)]), change =>
+                Assert.DoesNotContain(change.Left, l => l.Member.Node.Value is 1 or 3 or 4));
+        }
+
+        Assert.Equal([1u, 3, 4], c[1].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal(c[1].Engine.CurrentView!.Id, c[3].Engine.CurrentView!.Id);
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did

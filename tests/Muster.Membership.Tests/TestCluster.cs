@@ -90,6 +90,12 @@ internal sealed class TestCluster
         }
     }
 
+    /// <summary>Lets packets from <paramref name="from"/> to <paramref name="to"/> through again.</summary>
+    public void Unblock(uint from, uint to) => _blocked.Remove((new NodeId(from), new NodeId(to)));
+
+    /// <summary>Removes every block that touches a node (in either direction), leaving the others.</summary>
+    public void HealNode(uint id) => _blocked.RemoveWhere(b => b.From.Value == id || b.To.Value == id);
+
     /// <summary>Removes every block.</summary>
     public void HealAll() => _blocked.Clear();
 
