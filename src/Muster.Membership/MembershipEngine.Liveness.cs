@@ -220,6 +220,17 @@ public sealed partial class MembershipEngine
             // failure timeout, as we did.
             missing = missing || _peers.Values.Any(p => !IsAlive(p, now) && !Array.Exists(desired, d => d.Node == p.Node) &&
                 group.All(m => _peers[m.Node].Hears(p.Node)));
+
+            // And so does a live node that reports another view of the same coordinator while it or the group is
+            // flushing: that coordinator's members are between two of its views, and our copies of their heartbeats
+            // fill in at different moments, so the group we see is only part of its next view (with 32 nodes and a
+            // one-way link, two coordinators each took the half of the other's view whose heartbeats had arrived, every
+            // time the other re-formed: seed 200001). Not when neither is flushing: then the group was left behind by
+            // the coordinator's newer view, and it is ours to take.
+            bool flushing = group.Any(m => _peers[m.Node].State == NodeState.Flushing);
+            missing = missing || _peers.Values.Any(p => IsAlive(p, now) && p.View is { IsNone: false } other &&
+                other != group.Key && other.Coordinator == group.Key.Coordinator &&
+                (flushing || p.State == NodeState.Flushing) && !Array.Exists(desired, d => d.Node == p.Node));
             if (missing)
             {
                 result = [.. result.Where(m => !group.Contains(m))];
