@@ -119,7 +119,7 @@ try
     {
         // Normal at a node's first start; otherwise its state was lost, and the operator should know (docs/protocol.md).
         logger.Info("musterd", $"no node state file {store.FilePath}: first start, or the state was lost; " +
-            "the incarnation comes from the clock and the view-sequence mark from the peers");
+            "the incarnation and the view-sequence mark start from the clock");
     }
 
     using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),

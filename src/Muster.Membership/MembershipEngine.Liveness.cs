@@ -180,7 +180,7 @@ public sealed partial class MembershipEngine
         }
 
         if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator != Self.Node &&
-            now - _promisedAt < _options.ConsensusTimeout * 2 && IsAliveNode(_promised.Coordinator, now) &&
+            BindingMayStillRun(now) && IsAliveNode(_promised.Coordinator, now) &&
             _promised.Coordinator < Self.Node)
         {
             // A lower coordinator is still running its view change; do not compete with it.
@@ -340,7 +340,7 @@ public sealed partial class MembershipEngine
             return false;
         }
 
-        if (_promised.Coordinator == coordinator && now - _promisedAt <= _options.FailureTimeout + _options.ConsensusTimeout * 2)
+        if (_promised.Coordinator == coordinator && now - _promisedAt <= _options.FailureTimeout + ViewChangeBound)
         {
             // We promised a proposal of its within that time: it is trying to take us (its view changes may be slow,
             // for example across a delayed link), so it does not leave us out.
@@ -348,7 +348,7 @@ public sealed partial class MembershipEngine
         }
 
         var since = c.BothWaysSince > c.ViewReportedSince ? c.BothWaysSince : c.ViewReportedSince;
-        return now - since > _options.FailureTimeout + _options.ConsensusTimeout * 2;
+        return now - since > _options.FailureTimeout + ViewChangeBound;
     }
 
     /// <summary>
@@ -357,7 +357,7 @@ public sealed partial class MembershipEngine
     /// </summary>
     private bool MovedOn(PeerState peer, Instant now) =>
         _view is not null && !peer.View.IsNone && peer.View > _view.Id && peer.State == NodeState.Operational &&
-        now - peer.ViewReportedSince > _options.FailureTimeout + _options.ConsensusTimeout * 2;
+        now - peer.ViewReportedSince > _options.FailureTimeout + ViewChangeBound;
 
     private bool RestartedMember(PeerState peer) =>
         _view is not null && _view.TryGetMember(peer.Node, out var member) && member.Incarnation != peer.Incarnation;
@@ -452,8 +452,8 @@ public sealed partial class MembershipEngine
 
             var p = _peers[m.Node];
             if ((p.View != _view.Id || p.State != NodeState.Operational) &&
-                now - p.ViewReportedSince > _options.ConsensusTimeout * 2 &&
-                now - _viewInstalledAt > _options.ConsensusTimeout * 2)
+                now - p.ViewReportedSince > ViewChangeBound &&
+                now - _viewInstalledAt > ViewChangeBound)
             {
                 return true;
             }

@@ -25,6 +25,13 @@ public sealed partial class MembershipEngine
     private Instant _installUntil;
     private Instant _viewInstalledAt;
 
+    // The longest a view change runs before it installs or is given up: two phases, each bounded by the consensus
+    // timeout.
+    private TimeSpan ViewChangeBound => _options.ConsensusTimeout * 2;
+
+    /// <summary>Whether the proposal we are bound to may still be running: promised within <see cref="ViewChangeBound"/>.</summary>
+    private bool BindingMayStillRun(Instant now) => now - _promisedAt < ViewChangeBound;
+
     private void StartAttempt(MemberId[] members, Instant now, Outbox outbox)
     {
         ulong sequence = _maxViewSequence;
@@ -232,7 +239,7 @@ public sealed partial class MembershipEngine
         lower = default;
         if (_state == NodeState.Flushing && !_promised.IsNone && _promised.Coordinator < proposer &&
             _promised.Coordinator != Self.Node && !Array.Exists(prepare.Members, m => m.Node == _promised.Coordinator) &&
-            now - _promisedAt < _options.ConsensusTimeout * 2 &&
+            BindingMayStillRun(now) &&
             _peers.TryGetValue(_promised.Coordinator, out var bound) && IsAlive(bound, now) &&
             now - bound.LastHeard < _options.HeartbeatInterval * 2 && bound.Hears(Self.Node))
         {
