@@ -16,6 +16,7 @@ internal sealed class Connectivity
     private readonly bool[,] _blocked;
     private readonly Instant[,] _lastBad;
     private readonly Instant[] _exemptUntil;
+    private readonly Instant[,] _lastBridged;
     private (int From, int To)? _persistent;
     private Instant _lossyUntil = new(long.MinValue / 2);
 
@@ -25,6 +26,14 @@ internal sealed class Connectivity
         _blocked = new bool[nodes, nodes];
         _lastBad = new Instant[nodes, nodes];
         _exemptUntil = new Instant[nodes];
+        _lastBridged = new Instant[nodes, nodes];
+        for (int i = 0; i < nodes; i++)
+        {
+            for (int j = 0; j < nodes; j++)
+            {
+                _lastBridged[i, j] = new Instant(long.MinValue / 2);
+            }
+        }
         Array.Fill(_exemptUntil, new Instant(long.MinValue / 2));
     }
 
@@ -124,8 +133,40 @@ internal sealed class Connectivity
         return _exemptUntil[node];
     }
 
+    /// <summary>
+    /// True when a node other than the two is connected both ways to one of them and not to the other: the reachable
+    /// sets are not transitive (a node that hears both sides of a partition), so no view can hold all three, and
+    /// whichever view the middle node ends up in, a node connected to it reports it gone.
+    /// </summary>
+    public bool Bridged(int a, int b, Func<int, bool> up)
+    {
+        for (int c = 0; c < _n; c++)
+        {
+            if (c != a && c != b && up(c) && BothWays(a, c) != BothWays(b, c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The last instant at which <see cref="Bridged"/> held for the pair (any node counted, up or not).</summary>
+    public Instant LastBridged(int a, int b) => _lastBridged[a, b];
+
     private void Capture(Instant now)
     {
+        for (int a = 0; a < _n; a++)
+        {
+            for (int b = 0; b < _n; b++)
+            {
+                if (a != b && BothWays(a, b) && Bridged(a, b, _ => true))
+                {
+                    _lastBridged[a, b] = now;
+                }
+            }
+        }
+
         for (int i = 0; i < _n; i++)
         {
             for (int j = 0; j < _n; j++)

@@ -40,6 +40,14 @@ public sealed partial class Simulator
                 continue;
             }
 
+            if (_net.Bridged(a, b, i => _nodes[i].Up) || _net.LastBridged(a, b) > since)
+            {
+                // Connectivity that is not transitive (the peer is connected to a node that we are not, or the other
+                // way round) cannot be kept stable by any view: views are disjoint cliques, so the middle node is
+                // taken from one side or the other.
+                continue;
+            }
+
             var involved = change.View.Members.Concat(change.PreviousView?.Members ?? []).Select(m => (int)m.Node.Value - 1)
                 .Append(b).Distinct();
             if (involved.Any(i => _net.ExemptUntil(i) > since))
