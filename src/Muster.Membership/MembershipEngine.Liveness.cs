@@ -84,6 +84,7 @@ public sealed partial class MembershipEngine
             }
         }
 
+        NoteSyncProgress(peer, hb, now);
         if (_install is not null && hb.View == _install.Proposal)
         {
             _installPending.Remove(peer.Node);
@@ -325,7 +326,7 @@ public sealed partial class MembershipEngine
 
     /// <summary>
     /// True when the peer is in a view run by a coordinator that has heard us both ways for longer than it takes to
-    /// merge us (a failure timeout and two view-change phases) and still runs that view without us: it will not take
+    /// merge us (a failure timeout and the view-change bound) and still runs that view without us: it will not take
     /// us (its clique cannot, for example across a one-way link between one of its members and us). Waiting for it
     /// would leave us joining for ever, so it does not count as a candidate and we form a view without it.
     /// </summary>

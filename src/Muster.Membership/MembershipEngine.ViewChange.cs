@@ -25,9 +25,43 @@ public sealed partial class MembershipEngine
     private Instant _installUntil;
     private Instant _viewInstalledAt;
 
-    // The longest a view change runs before it installs or is given up: two phases, each bounded by the consensus
-    // timeout.
-    private TimeSpan ViewChangeBound => _options.ConsensusTimeout * 2;
+    // The longest a view change runs before it installs or is given up: the prepare phase, bounded by the consensus
+    // timeout, and the sync phase, bounded by SyncPhaseBound.
+    private TimeSpan ViewChangeBound => _options.ConsensusTimeout + SyncPhaseBound;
+
+    // The longest the sync phase runs while members still catching up report progress: a member far behind (after a
+    // burst of resubmissions it may have to fetch a thousand messages, 64 per retransmit round) is not left out as
+    // silent while its heartbeats show it closing the gap (classic seed 375).
+    private TimeSpan SyncPhaseBound => _options.ConsensusTimeout * 2;
+
+    /// <summary>
+    /// A member that has not finished the sync reported a higher delivered position in its old view: it is catching up,
+    /// so the sync phase waits another consensus timeout for it, up to <see cref="SyncPhaseBound"/>.
+    /// </summary>
+    private void NoteSyncProgress(PeerState peer, Heartbeat hb, Instant now)
+    {
+        var attempt = _attempt;
+        if (attempt is not { Syncing: true } || attempt.Synced.Contains(peer.Node) ||
+            (NodeState)hb.State != NodeState.Flushing ||
+            !attempt.Promises.TryGetValue(peer.Node, out var promise) || hb.View != promise.CurrentView)
+        {
+            return;
+        }
+
+        ulong last = attempt.SyncProgress.TryGetValue(peer.Node, out var p) ? p : promise.Held;
+        if (hb.Ack <= last)
+        {
+            return;
+        }
+
+        attempt.SyncProgress[peer.Node] = hb.Ack;
+        var extended = now + _options.ConsensusTimeout;
+        extended = extended < attempt.SyncCap ? extended : attempt.SyncCap;
+        if (extended > attempt.Deadline)
+        {
+            attempt.Deadline = extended;
+        }
+    }
 
     /// <summary>Whether the proposal we are bound to may still be running: promised within <see cref="ViewChangeBound"/>.</summary>
     private bool BindingMayStillRun(Instant now) => now - _promisedAt < ViewChangeBound;
@@ -245,7 +279,7 @@ public sealed partial class MembershipEngine
         {
             // We are bound to a lower coordinator's proposal, and this one leaves that coordinator out while we hear
             // it both ways: the lowest coordinator wins here too. Only while that proposal may still be running: an
-            // attempt installs or is given up within two phases (each bounded by the consensus timeout) of its start,
+            // attempt installs or is given up within the view-change bound of its start,
             // and a retry that still wants us binds us afresh. A binding older than that is stale (the coordinator
             // gave up on us, left us out for a failure timeout and may never ask again, for example when its clique
             // cannot take our view whole); honouring it would leave us frozen for ever, ignoring every other proposer.
@@ -348,6 +382,7 @@ public sealed partial class MembershipEngine
 
             attempt.Syncing = true;
             attempt.Deadline = now + _options.ConsensusTimeout;
+            attempt.SyncCap = now + SyncPhaseBound;
             attempt.SyncMessage = new Sync(attempt.Proposal, ComputeCuts(attempt));
             SendSyncs(attempt, outbox);
             ApplySync(attempt.SyncMessage, now, outbox);

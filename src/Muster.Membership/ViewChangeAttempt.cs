@@ -24,5 +24,13 @@ internal sealed class ViewChangeAttempt
     /// <summary>Members that refused this proposal (bound to a higher one): they answered, so a retry includes them.</summary>
     public HashSet<NodeId> Refused { get; } = [];
 
+    /// <summary>
+    /// The delivered position each member still catching up last reported in a heartbeat (in its old view), and the
+    /// latest the sync phase may be extended to while they report progress.
+    /// </summary>
+    public Dictionary<NodeId, ulong> SyncProgress { get; } = [];
+
+    public Instant SyncCap { get; set; }
+
     public bool Includes(NodeId node) => Array.Exists(Members, m => m.Node == node);
 }

@@ -1,4 +1,5 @@
 using Muster.Core;
+using Muster.Wire;
 using Muster.Membership.Groups;
 
 namespace Muster.Membership.Tests;
@@ -74,6 +75,69 @@ public class CoreCorrectnessTests
             Assert.Equal([1, 2, 3, 4, 5], n.Deliveries.Where(d => d.Sender.Node.Value == 2).Select(d => (int)d.Payload![1]));
         }
     }
+
+    [Fact]
+    public void MemberFarBehindInTheSync_IsWaitedForWhileItsHeartbeatsShowProgress_NotLeftOut()
+    {
+        // Node 3 received none of a burst of ordered messages, and when node 4 joins it must fetch them all during the
+        // sync, slowly (only the first ordered packet of each retransmission round gets through). Its heartbeats show its delivered position rising, so
+        // the coordinator waits past the consensus timeout instead of leaving it out as silent (classic seed 375).
+        var c = new TestCluster(4);
+        c.Crash(4);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        // While slow, one ordered packet in each retransmission round reaches node 3: the first, the one it needs.
+        bool slow = false;
+        var passed = Instant.Never;
+        c.Drop = (_, to, data) =>
+        {
+            if (to.Value != 3 || data[3] != (byte)PacketType.Ordered)
+            {
+                return false;
+            }
+
+            if (!slow || (passed != Instant.Never && c.Now - passed < c.Options.RetransmitInterval / 2))
+            {
+                return true;
+            }
+
+            passed = c.Now;
+            return false;
+        };
+        for (int i = 0; i < Backlog; i++)
+        {
+            Assert.Equal(SubmitResult.Accepted, c[1].Engine.Submit(Raw(i)));
+        }
+
+        c.Run(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(Backlog, c[2].Deliveries.Count());
+        Assert.Empty(c[3].Deliveries);
+
+        c.Restart(4, 1);
+        var deadline = c.Now + TimeSpan.FromSeconds(3);
+        while (c[3].Engine.State != NodeState.Flushing && c.Now < deadline)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Equal(NodeState.Flushing, c[3].Engine.State);
+        slow = true;
+        var syncStart = c.Now;
+        var view = c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        Assert.Equal(4, view.Members.Count);
+        foreach (var n in c.Nodes.Values)
+        {
+            Assert.DoesNotContain(n.ViewChanges, v => v.Left.Any(l => l.Member.Node.Value == 3));
+        }
+
+        Assert.Equal(Backlog, c[3].Deliveries.Count());
+
+        // The catch-up did outlast the consensus timeout: without the wait, node 3 was left out.
+        Assert.True(c[3].Engine.CurrentView!.Id == view.Id && c.Now - syncStart > c.Options.ConsensusTimeout,
+            $"the sync took {(c.Now - syncStart).TotalMilliseconds} ms");
+    }
+
+    private const int Backlog = 1200;
 
     [Fact]
     public void OneWayBlockFromTwoToOne_SettlesWithoutViewChurn()

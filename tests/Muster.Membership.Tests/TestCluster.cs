@@ -96,6 +96,9 @@ internal sealed class TestCluster
     /// <summary>Removes every block that touches a node (in either direction), leaving the others.</summary>
     public void HealNode(uint id) => _blocked.RemoveWhere(b => b.From.Value == id || b.To.Value == id);
 
+    /// <summary>Drops a packet when it returns true (sender, destination, bytes): a filter finer than a block.</summary>
+    public Func<NodeId, NodeId, byte[], bool>? Drop { get; set; }
+
     /// <summary>Removes every block.</summary>
     public void HealAll() => _blocked.Clear();
 
@@ -132,7 +135,8 @@ internal sealed class TestCluster
                 throw new InvalidOperationException("packets keep flowing: livelock");
             }
 
-            if (_down.Contains(p.From) || _down.Contains(p.To) || _blocked.Contains((p.From, p.To)) || !Nodes.TryGetValue(p.To, out var to))
+            if (_down.Contains(p.From) || _down.Contains(p.To) || _blocked.Contains((p.From, p.To)) || !Nodes.TryGetValue(p.To, out var to) ||
+                Drop?.Invoke(p.From, p.To, p.Data) == true)
             {
                 continue;
             }

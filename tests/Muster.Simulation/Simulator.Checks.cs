@@ -17,10 +17,11 @@ public sealed partial class Simulator
     /// </summary>
     private void CheckStability(SimNode node, ViewChange change)
     {
-        // The decision to leave a peer out is taken when the attempt starts, and the view is installed at most two
-        // phases (each bounded by the consensus timeout) later.
+        // The decision to leave a peer out is taken when the attempt starts, and the view is installed at most the
+        // prepare phase (a consensus timeout) and the sync phase (up to two, while members catching up report
+        // progress) later.
         var timeout = _options.FailureTimeout;
-        var since = _now - timeout - _options.ConsensusTimeout * 2;
+        var since = _now - timeout - _options.ConsensusTimeout * 3;
         foreach (var left in change.Left)
         {
             if (left.Reason is not (MemberChangeReason.Failed or MemberChangeReason.Unreachable))
