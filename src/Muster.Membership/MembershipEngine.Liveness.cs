@@ -66,6 +66,7 @@ public sealed partial class MembershipEngine
             peer.BothWaysSince = now;
         }
 
+        peer.LastHeartbeat = now;
         peer.View = hb.View;
         peer.State = (NodeState)hb.State;
         peer.Heard = hb.Heard;
@@ -275,7 +276,7 @@ public sealed partial class MembershipEngine
         var result = new List<NodeId> { Self.Node };
         foreach (var peer in _peers.Values)
         {
-            if (!IsAlive(peer, now) || !HearsUs(peer, now) || now < peer.ExcludedUntil)
+            if (!(IsAlive(peer, now) || SilenceIsOurs(peer, now)) || !HearsUs(peer, now) || now < peer.ExcludedUntil)
             {
                 continue;
             }
@@ -322,7 +323,57 @@ public sealed partial class MembershipEngine
     private bool HearsUs(PeerState peer, Instant now) =>
         peer.Hears(Self.Node) ||
         (_view is not null && peer.View < _view.Id && now - _viewInstalledAt < _options.FailureTimeout &&
-         _view.TryGetMember(peer.Node, out var member) && member.Incarnation == peer.Incarnation);
+         _view.TryGetMember(peer.Node, out var member) && member.Incarnation == peer.Incarnation) ||
+        JustBack(peer, now);
+
+    /// <summary>
+    /// True when a member of our view fell silent as we were cut off from everyone (we heard no one for two heartbeats
+    /// or more), we have heard the others again within the last failure timeout but not yet it, and every other member
+    /// of our view that we have heard since then still lists it as heard: the silence is ours, not its. Without this, a
+    /// coordinator coming back from a cut left out as failed a member it had not heard again yet, although that member
+    /// was connected to every other member all along (seeds 104022, 109393, 103397).
+    /// A member that crashed drops out of the others' heard lists within a failure timeout, as out of ours.
+    /// </summary>
+    private bool SilenceIsOurs(PeerState peer, Instant now)
+    {
+        if (_view is null || !_view.TryGetMember(peer.Node, out var member) || member.Incarnation != peer.Incarnation ||
+            peer.LeftIncarnation == peer.Incarnation || now - _receiveGapEnd >= _options.FailureTimeout ||
+            peer.LastHeard < _receiveGapStart - _options.HeartbeatInterval * 2 || peer.LastHeard >= _receiveGapEnd)
+        {
+            return false;
+        }
+
+        bool vouched = false;
+        foreach (var m in _view.Members)
+        {
+            if (m.Node == Self.Node || m.Node == peer.Node || !_peers.TryGetValue(m.Node, out var other) ||
+                other.LastHeartbeat < _receiveGapEnd || !IsAlive(other, now))
+            {
+                continue;
+            }
+
+            if (!other.Hears(peer.Node))
+            {
+                return false;
+            }
+
+            vouched = true;
+        }
+
+        return vouched;
+    }
+
+    /// <summary>
+    /// True when a member of our view has just come back to us, within two heartbeats of our hearing it again after a
+    /// silence of a failure timeout (a heal): its heard list was written before our heartbeats reached it, so it does
+    /// not list us yet. Taking that list at its word left it out of the next proposal as unreachable although it was
+    /// connected to every other member all along (seed 117892: the coordinator had been cut off from it, and its
+    /// retry came 50 ms after the heal). Across a one-way link this costs one proposal that times out waiting for it.
+    /// </summary>
+    private bool JustBack(PeerState peer, Instant now) =>
+        _view is not null &&
+        now - peer.AliveSince < _options.HeartbeatInterval * 2 &&
+        _view.TryGetMember(peer.Node, out var member) && member.Incarnation == peer.Incarnation;
 
     /// <summary>
     /// True when the peer is in a view run by a coordinator that has heard us both ways for longer than it takes to

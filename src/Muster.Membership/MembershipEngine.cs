@@ -259,6 +259,20 @@ public sealed partial class MembershipEngine
             peer.BothWaysSince = Instant.Never;
         }
 
+        if (!IsAlive(peer, now))
+        {
+            peer.AliveSince = now;
+        }
+
+        if (now - _lastReceived > _options.HeartbeatInterval * 2)
+        {
+            // We heard no one for two heartbeats: we were cut off (or stalled), not they.
+            _receiveGapStart = _lastReceived;
+            _receiveGapEnd = now;
+        }
+
+        _lastReceived = now;
+
         peer.LastHeard = now;
         bool ok = header.Type switch
         {
@@ -588,6 +602,11 @@ public sealed partial class MembershipEngine
         refuse.Write(ref w);
         Send(to, buffer, w.Position, outbox);
     }
+
+    // The last packet from any peer, and the last gap of two heartbeats or more in which none arrived.
+    private Instant _lastReceived = new(long.MinValue / 2);
+    private Instant _receiveGapStart = new(long.MinValue / 2);
+    private Instant _receiveGapEnd = new(long.MinValue / 2);
 
     private bool IsAlive(PeerState peer, Instant now) =>
         peer.Incarnation != 0 && peer.LeftIncarnation != peer.Incarnation && now - peer.LastHeard < _options.FailureTimeout;

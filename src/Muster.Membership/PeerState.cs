@@ -16,6 +16,12 @@ internal sealed class PeerState
     /// <summary>When any valid packet from <see cref="Incarnation"/> last arrived.</summary>
     public Instant LastHeard = new(long.MinValue / 2);
 
+    /// <summary>When we began to hear it again after it had been silent for a failure timeout (or new).</summary>
+    public Instant AliveSince = new(long.MinValue / 2);
+
+    /// <summary>When its last heartbeat arrived.</summary>
+    public Instant LastHeartbeat = new(long.MinValue / 2);
+
     /// <summary>From its last heartbeat.</summary>
     public ViewId View;
     public NodeState State;

@@ -140,6 +140,62 @@ public class CoreCorrectnessTests
     private const int Backlog = 1200;
 
     [Fact]
+    public void CoordinatorBackFromACut_KeepsAMemberTheOthersStillHear_UntilItHearsItAgain()
+    {
+        // Node 1 is cut off from everyone for a little less than the failure timeout. After the heal, node 4's first
+        // heartbeats to it are lost, so node 4 has been silent to node 1 for longer than the failure timeout, while
+        // nodes 2 and 3 heard it all along and still list it. The silence is node 1's, not node 4's: it must not
+        // propose [1 2 3] (which 2 and 3 would follow, reporting a node they hear as gone; seeds 104022, 109393).
+        var c = new TestCluster(4);
+        c.StartAll();
+        var v1 = c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        bool cut = false, fourLost = false;
+        var lastFromOne = Instant.Never;
+        c.Drop = (from, to, data) =>
+        {
+            if (cut && (from.Value == 1 || to.Value == 1))
+            {
+                return true;
+            }
+
+            if (fourLost && from.Value == 4 && to.Value == 1)
+            {
+                return true;
+            }
+
+            if (from.Value == 1 && data[3] == (byte)PacketType.Heartbeat)
+            {
+                lastFromOne = c.Now;
+            }
+
+            return false;
+        };
+
+        // Cut right after node 1's heartbeat went out, so that the others' failure timeout for it does not expire.
+        var deadline = c.Now + TimeSpan.FromSeconds(1);
+        while (lastFromOne != c.Now && c.Now < deadline)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Equal(lastFromOne, c.Now);
+        cut = true;
+        fourLost = true;
+        c.Run(c.Options.FailureTimeout - TimeSpan.FromMilliseconds(150));
+        cut = false;
+        c.Run(c.Options.HeartbeatInterval * 2);
+        Assert.True(c[1].Engine.CurrentView!.Members.Count == 4 || c[1].Engine.State != NodeState.Operational);
+        fourLost = false;
+        c.Run(TimeSpan.FromSeconds(2));
+
+        foreach (var n in c.Nodes.Values)
+        {
+            Assert.DoesNotContain(n.ViewChanges, v => v.Left.Count > 0);
+            Assert.Equal(v1.Id, n.Engine.CurrentView!.Id);
+        }
+    }
+
+    [Fact]
     public void OneWayBlockFromTwoToOne_SettlesWithoutViewChurn()
     {
         // With node 2's packets to node 1 dropped for good, node 2 proposed {2,3} every second, node 3 ignored it

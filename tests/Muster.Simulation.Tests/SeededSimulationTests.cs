@@ -76,6 +76,13 @@ public class SeededSimulationTests
     [InlineData(103661, "stability: members that refused a proposal were left out of the retry as if silent")]
     [InlineData(103727, "stability: members that refused a proposal were left out of the retry as if silent")]
     [InlineData(101253, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(117892, "stability: a member heard again just after a heal was left out on its older heard list")]
+    [InlineData(109101, "stability: an unreachable report during a merge, gone with the sync wait and the stale-heard-list rules")]
+    [InlineData(110485, "stability: an unreachable report during a merge, gone with the sync wait and the stale-heard-list rules")]
+    [InlineData(113728, "stability: a member heard again just after a heal was left out on its older heard list")]
+    [InlineData(104022, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
+    [InlineData(109393, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
+    [InlineData(103397, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
