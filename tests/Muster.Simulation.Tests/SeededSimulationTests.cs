@@ -74,6 +74,11 @@ public class SeededSimulationTests
     [InlineData(103661, "stability: members that refused a proposal were left out of the retry as if silent")]
     [InlineData(103727, "stability: members that refused a proposal were left out of the retry as if silent")]
     [InlineData(101253, "stability: members that refused a proposal were left out of the retry as if silent")]
+    [InlineData(113339, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(117262, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(109393, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(111799, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(117190, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
