@@ -250,6 +250,21 @@ public sealed partial class MembershipEngine
             return true;
         }
 
+        if (DecidedAcrossACut(prepare, peer, now, out NodeId kept))
+        {
+            // The proposer has just come back from a cut and leaves out a member we heard throughout: its "failed" is
+            // its own cut (seeds 113339, 117262, 109393, 111799, 117190; see DecidedAcrossACut). Refused, not ignored:
+            // a refuser answered, so the proposer retries at once (on heard lists that fill in within a heartbeat or
+            // two) and with us, instead of leaving us out for a failure timeout as if we were silent, which made it
+            // leave out the next member we hear, and so on, until the window closed (seed 111799).
+            Emit(outbox, LogLevel.Debug, $"refusing proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
+                $"{kept}, whom we hear both ways, and node {peer.Node} was silent to us for {peer.CutFor.TotalMilliseconds:F0} ms until {(now - peer.HeardAgainAt).TotalMilliseconds:F0} ms ago");
+            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
+                _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
+            SendPrepareOk(peer.Node, refusal, outbox);
+            return true;
+        }
+
         if (_attempt is not null)
         {
             Emit(outbox, LogLevel.Info, $"abandoning proposal {_attempt.Proposal} for {prepare.Proposal} from lower node {peer.Node}");
@@ -318,6 +333,48 @@ public sealed partial class MembershipEngine
                 p.Hears(Self.Node) && (outsider ? p.View <= _view.Id : p.View == _view.Id && p.State == NodeState.Operational))
             {
                 lower = node;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when a member of our view that was cut off from us (silent for more than half a failure timeout) until
+    /// less than a consensus timeout ago proposes a view without a member of our view that we hear both ways right now
+    /// (heard within two heartbeats, its heartbeat names us, still in our view). Its verdict that the member failed
+    /// may be its own cut, not the member's: whom it has not heard since the cut is "failed" to it, whom it heard a
+    /// few milliseconds later still "alive". The window: a proposal decided before the cut ended is resent for at most
+    /// a consensus timeout, and one decided after it rests on heard lists that fill in within two heartbeats. (Seeds
+    /// 113339, 117262, 109393, 111799, 117190: the coordinator, cut off from everyone, proposed right after the heal a
+    /// view without the one member whose last packet happened to be the oldest, and the members that had heard that
+    /// one throughout accepted and reported it unreachable.) This holds for a member higher than the proposer too
+    /// (the lowest-member rule protects only lower ones), and while we are bound to another proposal (seed 117190).
+    /// With a silence of two heartbeats and a window of a failure timeout plus a consensus timeout, heavy loss kept it
+    /// refusing for a second after the faults stopped, and a 16-node view then missed its sync deadline (seed 100979).
+    /// </summary>
+    private bool DecidedAcrossACut(Prepare prepare, PeerState proposer, Instant now, out NodeId kept)
+    {
+        kept = default;
+        if (_view is null || !_view.TryGetMember(proposer.Node, out var entry) || entry.Incarnation != proposer.Incarnation ||
+            now - proposer.HeardAgainAt >= _options.ConsensusTimeout)
+        {
+            return false;
+        }
+
+        foreach (var member in _view.Members)
+        {
+            if (member.Node == Self.Node || member.Node == proposer.Node ||
+                Array.Exists(prepare.Members, m => m.Node == member.Node) || !_peers.TryGetValue(member.Node, out var p))
+            {
+                continue;
+            }
+
+            if (p.Incarnation == member.Incarnation && IsAlive(p, now) && now - p.LastHeard < _options.HeartbeatInterval * 2 &&
+                p.Hears(Self.Node) && p.View == _view.Id)
+            {
+                kept = member.Node;
                 return true;
             }
         }

@@ -273,6 +273,14 @@ public sealed partial class MembershipEngine
 
         _lastReceived = now;
 
+        if (peer.LastHeard.Ticks != long.MinValue / 2 && now - peer.LastHeard > _options.FailureTimeout / 2)
+        {
+            // Silent for more than half a failure timeout: longer than loss alone makes it (several heartbeats in a
+            // row), long enough for a cut on its side to have made others look failed to it (DecidedAcrossACut).
+            peer.CutFor = now - peer.LastHeard;
+            peer.HeardAgainAt = now;
+        }
+
         peer.LastHeard = now;
         bool ok = header.Type switch
         {

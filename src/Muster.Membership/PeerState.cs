@@ -21,6 +21,12 @@ internal sealed class PeerState
 
     /// <summary>When its last heartbeat arrived.</summary>
     public Instant LastHeartbeat = new(long.MinValue / 2);
+    /// <summary>
+    /// When a packet from it last arrived after a silence of more than half a failure timeout (it had been heard
+    /// before): the end of its last cut from us, as far as we can tell; and how long that silence was.
+    /// </summary>
+    public Instant HeardAgainAt = new(long.MinValue / 2);
+    public TimeSpan CutFor;
 
     /// <summary>From its last heartbeat.</summary>
     public ViewId View;

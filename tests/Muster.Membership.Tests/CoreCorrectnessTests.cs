@@ -381,6 +381,49 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void CoordinatorBackFromACut_MayNotLeaveOutAHigherMemberTheOthersHeardThroughout()
+    {
+        // Seeds 113339, 117262, 109393, 111799, 117190: node 1 was cut off from everyone. The last packet it had from
+        // node 3 was a little older than those from nodes 2 and 4, so node 3 reached the failure timeout first and
+        // node 1 proposed {1,2,4} while the other two were still alive to it. Right after the heal its Prepare reached
+        // nodes 2 and 4, which had heard node 3 throughout; the lowest-member rule protects only members lower than
+        // the proposer, so they accepted and reported node 3 unreachable.
+        var c = new TestCluster(4);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+        c.Run(TimeSpan.FromSeconds(1));
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+
+        // Node 3's packets to node 1 stop 150 ms before node 1 is cut off from everyone.
+        c.BlockOneWay(3, 1);
+        c.Run(TimeSpan.FromMilliseconds(150));
+        c.Cut(1);
+        int proposals = c[1].Logs.Count(l => l.StartsWith("proposing view", StringComparison.Ordinal));
+        var deadline = c.Now + TimeSpan.FromSeconds(1);
+        while (c[1].Logs.Count(l => l.StartsWith("proposing view", StringComparison.Ordinal)) == proposals && c.Now < deadline)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Contains("3#1 failed", c[1].Logs.Last(l => l.StartsWith("proposing view", StringComparison.Ordinal)));
+        Assert.Contains("[1#1 2#1 4#1]", c[1].Logs.Last(l => l.StartsWith("proposing view", StringComparison.Ordinal)));
+
+        // The heal comes a few milliseconds later; node 1's Prepare is resent to nodes 2 and 4.
+        c.HealAll();
+        c.Run(TimeSpan.FromSeconds(3));
+        foreach (uint id in new uint[] { 2, 3, 4 })
+        {
+            Assert.All(c[id].ViewChanges.Skip(marks[new NodeId(id)]), change => Assert.True(change.Left.Count == 0,
+                $"node {id} installed {change}"));
+        }
+
+        Assert.Contains(c[2].Logs, l => l.StartsWith("refusing proposal", StringComparison.Ordinal));
+        var view = c[1].Engine.CurrentView!;
+        Assert.Equal([1u, 2, 3, 4], view.Members.Select(m => m.Node.Value));
+        Assert.All(c.Nodes.Values, n => Assert.Equal(view.Id, n.Engine.CurrentView!.Id));
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did

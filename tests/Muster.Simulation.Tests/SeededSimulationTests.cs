@@ -83,6 +83,10 @@ public class SeededSimulationTests
     [InlineData(104022, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
     [InlineData(109393, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
     [InlineData(103397, "stability: a coordinator back from a cut left out a member it had not heard again yet")]
+    [InlineData(113339, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(117262, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(111799, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(117190, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
