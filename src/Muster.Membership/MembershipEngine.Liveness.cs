@@ -371,8 +371,7 @@ public sealed partial class MembershipEngine
     /// retry came 50 ms after the heal). Across a one-way link this costs one proposal that times out waiting for it.
     /// </summary>
     private bool JustBack(PeerState peer, Instant now) =>
-        _view is not null &&
-        now - peer.AliveSince < _options.HeartbeatInterval * 2 &&
+        _view is not null && peer.CutFor >= _options.FailureTimeout && now - peer.HeardAgainAt < _options.HeartbeatInterval * 2 &&
         _view.TryGetMember(peer.Node, out var member) && member.Incarnation == peer.Incarnation;
 
     /// <summary>

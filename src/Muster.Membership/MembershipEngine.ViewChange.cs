@@ -234,9 +234,7 @@ public sealed partial class MembershipEngine
         bool competing = _attempt is not null && peer.Node > Self.Node;
         if (prepare.Proposal <= _promised || (_view is not null && prepare.Proposal <= _view.Id) || competing)
         {
-            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
-                _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
-            SendPrepareOk(peer.Node, refusal, outbox);
+            SendRefusal(prepare, peer.Node, outbox);
             return true;
         }
 
@@ -259,9 +257,7 @@ public sealed partial class MembershipEngine
             // leave out the next member we hear, and so on, until the window closed (seed 111799).
             Emit(outbox, LogLevel.Debug, $"refusing proposal {prepare.Proposal} from node {peer.Node}: it leaves out node " +
                 $"{kept}, whom we hear both ways, and node {peer.Node} was silent to us for {peer.CutFor.TotalMilliseconds:F0} ms until {(now - peer.HeardAgainAt).TotalMilliseconds:F0} ms ago");
-            var refusal = new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
-                _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion);
-            SendPrepareOk(peer.Node, refusal, outbox);
+            SendRefusal(prepare, peer.Node, outbox);
             return true;
         }
 
@@ -381,6 +377,11 @@ public sealed partial class MembershipEngine
 
         return false;
     }
+
+    /// <summary>Refuses a proposal, reporting our view, position and the proposal we are bound to.</summary>
+    private void SendRefusal(Prepare prepare, NodeId to, Outbox outbox) =>
+        SendPrepareOk(to, new PrepareOk(prepare.Proposal, false, _view?.Id ?? ViewId.None, HeldPosition(), _maxViewSequence,
+            _promised, _options.MinProtocolVersion, _options.MaxProtocolVersion), outbox);
 
     private void SendPrepareOk(NodeId to, PrepareOk answer, Outbox outbox)
     {

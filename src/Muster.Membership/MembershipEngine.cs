@@ -259,11 +259,6 @@ public sealed partial class MembershipEngine
             peer.BothWaysSince = Instant.Never;
         }
 
-        if (!IsAlive(peer, now))
-        {
-            peer.AliveSince = now;
-        }
-
         if (now - _lastReceived > _options.HeartbeatInterval * 2)
         {
             // We heard no one for two heartbeats: we were cut off (or stalled), not they.

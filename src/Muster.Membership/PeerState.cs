@@ -16,11 +16,9 @@ internal sealed class PeerState
     /// <summary>When any valid packet from <see cref="Incarnation"/> last arrived.</summary>
     public Instant LastHeard = new(long.MinValue / 2);
 
-    /// <summary>When we began to hear it again after it had been silent for a failure timeout (or new).</summary>
-    public Instant AliveSince = new(long.MinValue / 2);
-
     /// <summary>When its last heartbeat arrived.</summary>
     public Instant LastHeartbeat = new(long.MinValue / 2);
+
     /// <summary>
     /// When a packet from it last arrived after a silence of more than half a failure timeout (it had been heard
     /// before): the end of its last cut from us, as far as we can tell; and how long that silence was.
