@@ -795,10 +795,22 @@ public sealed partial class MembershipEngine
                         ? _attempt.Synced.Contains(m.Node)
                         : _attempt.Promises.ContainsKey(m.Node) || _attempt.Refused.Contains(m.Node)))
                     .ToList();
+                var takenBack = LeftOutViewMates(missing, now);
                 foreach (var m in missing)
                 {
-                    // It did not answer in time: leave it out of the next proposal for a while, so we converge.
-                    _peers[m.Node].ExcludedUntil = now + _options.FailureTimeout;
+                    // It did not answer in time: leave it out of the next proposal for a while, so we converge. Not
+                    // when it most likely ignored us because we took its view in part (see LeftOutViewMates).
+                    if (takenBack.Count == 0 || _peers[m.Node].View != _peers[takenBack[0]].View)
+                    {
+                        _peers[m.Node].ExcludedUntil = now + _options.FailureTimeout;
+                    }
+                }
+
+                foreach (var node in takenBack)
+                {
+                    _peers[node].ExcludedUntil = now;
+                    Emit(outbox, LogLevel.Debug, $"taking node {node} back: it was left out after an earlier timeout, and its " +
+                        $"view {_peers[node].View} is that of members that did not answer our proposal {_attempt.Proposal}");
                 }
 
                 Emit(outbox, LogLevel.Info, missing.Count == 0
@@ -834,6 +846,44 @@ public sealed partial class MembershipEngine
         {
             RequestMissing(outbox);
         }
+    }
+
+    /// <summary>
+    /// The nodes left out of the timed-out proposal only because an earlier proposal had timed out on them, that are
+    /// operational in the same view as a member that did not answer this one, and that we hear both ways now: that
+    /// member most likely ignored us because we took its view in part (its members ignore a proposal that leaves out
+    /// one of their view they hear both ways). Leaving the member out in turn made the next proposal take the other
+    /// part and leave it out, and so on: a different part of that view left out on every retry, until a view was
+    /// installed without healthy nodes (seed 117568). Instead the next proposal takes them all; if it times out on
+    /// them again, they are all left out together. Only one view is taken back per timeout.
+    /// </summary>
+    private List<NodeId> LeftOutViewMates(List<MemberId> missing, Instant now)
+    {
+        var result = new List<NodeId>();
+        foreach (var m in missing)
+        {
+            var view = _peers[m.Node].View;
+            if (view.IsNone || view == _view?.Id || _peers[m.Node].State != NodeState.Operational)
+            {
+                continue;
+            }
+
+            foreach (var q in _peers.Values)
+            {
+                if (q.View == view && now < q.ExcludedUntil && IsAlive(q, now) && q.Hears(Self.Node) &&
+                    !_attempt!.Includes(q.Node))
+                {
+                    result.Add(q.Node);
+                }
+            }
+
+            if (result.Count > 0)
+            {
+                break;
+            }
+        }
+
+        return result;
     }
 
     private bool HasViewChangeWork() =>

@@ -424,6 +424,78 @@ public class CoreCorrectnessTests
     }
 
     [Fact]
+    public void ProposalThatTimedOutOnAMemberOfAnotherView_TakesItBackWithItsViewMates_NotAPartOfThatView()
+    {
+        // Seed 117568: nodes 3, 4 and 5 formed a view of their own in a partition while node 1 was still in the old
+        // view with all of them (to node 1 they were still its own members, not yet a view to take whole). Node 3
+        // then heard both sides, and node 1's proposal with node 3 but without node 4, whom node 1 could not hear,
+        // was rightly ignored by node 3, so node 1 left node 3 out for a failure timeout. The partition healed before
+        // that timeout: node 1's next proposal took nodes 4 and 5 without node 3, whom it now heard both ways; they
+        // ignored it in turn and were left out, the next proposal took node 3 and left them out, and so on: a
+        // different part of that view was left out on every retry until one was installed without healthy nodes.
+        var c = new TestCluster(5);
+        c.StartAll();
+        c.RunUntilConverged(TimeSpan.FromSeconds(5));
+
+        // Nodes 3, 4 and 5 stop hearing nodes 1 and 2 half a second before nodes 1 and 2 stop hearing them, so they
+        // form {3,4,5} while node 1 still runs the old view.
+        foreach (uint a in new uint[] { 1, 2 })
+        {
+            foreach (uint b in new uint[] { 3, 4, 5 })
+            {
+                c.BlockOneWay(a, b);
+            }
+        }
+
+        c.Run(TimeSpan.FromMilliseconds(500));
+        foreach (uint a in new uint[] { 1, 2 })
+        {
+            foreach (uint b in new uint[] { 3, 4, 5 })
+            {
+                c.BlockOneWay(b, a);
+            }
+        }
+
+        var deadline = c.Now + TimeSpan.FromSeconds(2);
+        while (c[3].Engine.CurrentView!.Members.Count != 3 && c.Now < deadline)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Equal([3u, 4, 5], c[3].Engine.CurrentView!.Members.Select(m => m.Node.Value));
+        Assert.Equal(5, c[1].Engine.CurrentView!.Members.Count);
+
+        // Node 3 alone hears both sides; node 1 proposes a view with it and without nodes 4 and 5.
+        c.HealNode(3);
+        static bool WithThreeNotFour(string l) => l.StartsWith("proposing view", StringComparison.Ordinal) &&
+            l[l.IndexOf('[', StringComparison.Ordinal)..l.IndexOf(']', StringComparison.Ordinal)].Contains("3#1", StringComparison.Ordinal) &&
+            l.Contains("4#1 failed", StringComparison.Ordinal);
+        deadline = c.Now + TimeSpan.FromSeconds(2);
+        while (!c[1].Logs.Any(WithThreeNotFour) && c.Now < deadline)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Contains(c[1].Logs, WithThreeNotFour);
+
+        // The partition heals before that proposal times out on node 3 (the old code then left node 3 out).
+        var marks = c.Nodes.ToDictionary(n => n.Key, n => n.Value.ViewChanges.Count());
+        c.HealAll();
+        c.Run(TimeSpan.FromSeconds(4));
+        foreach (var (id, node) in c.Nodes)
+        {
+            Assert.All(node.ViewChanges.Skip(marks[id]), change => Assert.True(change.Left.Count == 0, $"node {id} installed {change}"));
+        }
+
+        // The proposal timed out on node 3, and nodes 4 and 5, left out since the partition, were taken back with it.
+        Assert.Contains(c[1].Logs, l => l.Contains("timed out waiting for 3#1", StringComparison.Ordinal));
+        Assert.Contains(c[1].Logs, l => l.StartsWith("taking node 4 back", StringComparison.Ordinal));
+        var view = c[1].Engine.CurrentView!;
+        Assert.Equal([1u, 2, 3, 4, 5], view.Members.Select(m => m.Node.Value));
+        Assert.All(c.Nodes.Values, n => Assert.Equal(view.Id, n.Engine.CurrentView!.Id));
+    }
+
+    [Fact]
     public void InterruptedGroupSync_NeverDropsTheNodesOwnLiveProcesses()
     {
         // When a view ended before every member's sync arrived, the group table was finished with the syncs that did

@@ -87,6 +87,7 @@ public class SeededSimulationTests
     [InlineData(117262, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
     [InlineData(111799, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
     [InlineData(117190, "stability: a coordinator back from a cut left out a member the others had heard throughout")]
+    [InlineData(117568, "stability: retries after a timeout left out a different part of another view each time")]
     public void RegressionSeeds_OfTheSoak_Pass(int seed, string failure)
     {
         var result = new Simulator(Scenario.FromSeed((ulong)seed)).Run();
