@@ -1,22 +1,18 @@
 using Muster.Core;
 using Muster.Membership;
 using Muster.Membership.Groups;
+using Muster.Node;
 
 namespace Muster.Fuzz.Targets;
 
-/// <summary>One engine with its group layer, driven the way the daemon drives it (outbox drained after every input).</summary>
-internal sealed class FuzzNode
+/// <summary>One composed node (the daemon's node type), its packets recorded instead of sent.</summary>
+internal sealed class FuzzNode : INodeEffects
 {
-    private readonly Outbox _outbox = new();
+    public FuzzNode(MemberId self, MembershipOptions options) => Node = new ClusterNode(self, options, 0, this);
 
-    public FuzzNode(MemberId self, MembershipOptions options)
-    {
-        Engine = new MembershipEngine(self, options, 0);
-        Groups = new GroupEngine(Engine);
-    }
-
-    public MembershipEngine Engine { get; }
-    public GroupEngine Groups { get; }
+    public ClusterNode Node { get; }
+    public MembershipEngine Engine => Node.Membership;
+    public GroupEngine Groups => Node.Groups;
 
     /// <summary>Packets the engine wanted sent, in order (the recording cluster delivers them; replays drop them).</summary>
     public List<(NodeId To, byte[] Data)> Sent { get; } = [];
@@ -31,63 +27,54 @@ internal sealed class FuzzNode
 
     public void Apply(in ScriptStep step)
     {
-        switch (step.Kind)
-        {
-            case ScriptStepKind.Start:
-                Engine.Start(step.Now, _outbox);
-                break;
-            case ScriptStepKind.Tick:
-                Engine.Tick(step.Now, _outbox);
-                break;
-            case ScriptStepKind.Packet:
-                Engine.OnPacket(step.From, step.Data, step.Now, _outbox);
-                break;
-            case ScriptStepKind.GroupJoin:
-                _ = Groups.Join(step.Group!, step.Pid, step.Session);
-                Engine.Flush(step.Now, _outbox);
-                break;
-            case ScriptStepKind.GroupSend:
-                _ = Groups.Send(step.Group!, step.Pid, step.Session, step.Data);
-                Engine.Flush(step.Now, _outbox);
-                break;
-        }
-
-        Drain(step.Now);
-    }
-
-    /// <summary>Hands events to the group layer and collects packets until the engine has nothing more to say.</summary>
-    public void Drain(Instant now)
-    {
         GroupEvents.Clear();
-        // The group layer submits (its per-view sync) while it handles events; a flush sends those, which may
-        // produce more events. Bounded so that a bug that keeps the loop going shows up as a failure, not a hang.
-        for (int round = 0; round < 1000; round++)
+        try
         {
-            if (_outbox.Packets.Count == 0 && _outbox.Events.Count == 0)
+            switch (step.Kind)
             {
-                return;
+                case ScriptStepKind.Start:
+                    Node.Start(step.Now);
+                    break;
+                case ScriptStepKind.Tick:
+                    Node.Tick(step.Now);
+                    break;
+                case ScriptStepKind.Packet:
+                    Node.OnPacket(step.From, step.Data, step.Now);
+                    break;
+                case ScriptStepKind.GroupJoin:
+                    _ = Groups.Join(step.Group!, step.Pid, step.Session);
+                    Node.Flush(step.Now);
+                    break;
+                case ScriptStepKind.GroupSend:
+                    _ = Groups.Send(step.Group!, step.Pid, step.Session, step.Data);
+                    Node.Flush(step.Now);
+                    break;
             }
-
-            foreach (var p in _outbox.Packets)
-            {
-                SentCount++;
-                if (KeepSent)
-                {
-                    Sent.Add((p.Destination, p.Buffer.AsSpan(0, p.Length).ToArray()));
-                }
-            }
-
-            foreach (var ev in _outbox.Events)
-            {
-                Groups.OnMembershipEvent(ev, GroupEvents);
-            }
-
-            _outbox.Clear();
-            Engine.Flush(now, _outbox);
         }
-
-        throw new FuzzCheckException("the engine kept producing output for 1000 rounds after one input");
+        catch (NodeLoopException e)
+        {
+            throw new FuzzCheckException(e.Message);
+        }
     }
+
+    void INodeEffects.PersistViewSequence(ulong mark)
+    {
+    }
+
+    void INodeEffects.Send(NodeId destination, byte[] buffer, int length)
+    {
+        SentCount++;
+        if (KeepSent)
+        {
+            Sent.Add((destination, buffer.AsSpan(0, length).ToArray()));
+        }
+    }
+
+    void INodeEffects.SendsDone()
+    {
+    }
+
+    void INodeEffects.OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
 }
 
 /// <summary>What one recorded input to a node was.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 
 namespace Muster.Daemon.Host;
 
@@ -23,7 +24,7 @@ public sealed class StallMonitor
     private const string Category = "stall";
 
     private readonly Logger _logger;
-    private readonly RateLimiter _logLimiter;
+    private readonly SharedRateLimiter _logLimiter;
     private Instant? _lastBeat;
     private long _stalls;
     private long _longestStallTicks;
@@ -40,7 +41,7 @@ public sealed class StallMonitor
         ExpectedPeriod = expectedPeriod;
         Threshold = threshold;
         _logger = logger;
-        _logLimiter = new RateLimiter(logInterval ?? TimeSpan.FromSeconds(10));
+        _logLimiter = new SharedRateLimiter(logInterval ?? TimeSpan.FromSeconds(10));
     }
 
     /// <summary>The longest the loop is expected to go without a beat.</summary>

@@ -69,7 +69,7 @@ internal sealed partial class ClusterDaemon
     private RefusalsResponse BuildRefusals(Instant now)
     {
         var refusals = new List<RefusalInfo>();
-        foreach (var refusal in _engine.Refusals)
+        foreach (var refusal in _node.Membership.Refusals)
         {
             Add(refusal.Node, refusal.Direction == Membership.RefusalDirection.Outbound
                     ? Ipc.Contracts.RefusalDirection.Outbound

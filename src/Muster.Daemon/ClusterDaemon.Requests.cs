@@ -32,7 +32,7 @@ internal sealed partial class ClusterDaemon
             case TrackMembershipRequest track:
                 _trackers[session.Id] = track.Flags;
                 session.ReplyOk(id);
-                if ((track.Flags & TrackFlags.Current) != 0 && _engine.CurrentView is not null)
+                if ((track.Flags & TrackFlags.Current) != 0 && _node.Membership.CurrentView is not null)
                 {
                     session.TryEnqueueEvent(new MembershipChangedEvent(BuildView(),
                         [.. BuildView().Members.Select(m => new Ipc.Contracts.MemberChange(m.NodeId, m.Incarnation, m.Name,
@@ -45,17 +45,17 @@ internal sealed partial class ClusterDaemon
                 session.ReplyOk(id);
                 return true;
             case GroupJoinRequest join:
-                return Answer(session, id, _groups.Join(join.Group, pid, session.Id), join.Group, blockOnTryAgain: true);
+                return Answer(session, id, _node.Groups.Join(join.Group, pid, session.Id), join.Group, blockOnTryAgain: true);
             case GroupLeaveRequest leave:
-                return Answer(session, id, _groups.Leave(leave.Group, pid, session.Id), leave.Group, blockOnTryAgain: true);
+                return Answer(session, id, _node.Groups.Leave(leave.Group, pid, session.Id), leave.Group, blockOnTryAgain: true);
             case GroupSendRequest send:
-                var result = _groups.Send(send.Group, pid, session.Id, send.Payload.Span);
+                var result = _node.Groups.Send(send.Group, pid, session.Id, send.Payload.Span);
                 return Answer(session, id, result, send.Group, blockOnTryAgain: (send.Flags & GroupSendFlags.NoWait) == 0);
             case GetGroupsRequest:
-                session.Reply(id, new GroupsResponse([.. _groups.Snapshot().Select(g => new GroupSummary(g.Key, g.Value.Count))]));
+                session.Reply(id, new GroupsResponse([.. _node.Groups.Snapshot().Select(g => new GroupSummary(g.Key, g.Value.Count))]));
                 return true;
             case GetGroupMembersRequest members:
-                var list = _groups.MembersOf(members.Group);
+                var list = _node.Groups.MembersOf(members.Group);
                 if (list.Count == 0)
                 {
                     session.ReplyError(id, ErrorCode.NotExist, $"no group named '{members.Group}'");
@@ -238,7 +238,7 @@ internal sealed partial class ClusterDaemon
 
     private ClusterView BuildView()
     {
-        var view = _engine.CurrentView;
+        var view = _node.Membership.CurrentView;
         if (view is null)
         {
             return new ClusterView(ViewId.None, []);
@@ -257,7 +257,7 @@ internal sealed partial class ClusterDaemon
 
     private StatusResponse BuildStatus()
     {
-        var counters = new List<KeyValuePair<string, long>>(_engine.Counters.Snapshot());
+        var counters = new List<KeyValuePair<string, long>>(_node.Membership.Counters.Snapshot());
         counters.AddRange(_transport.Snapshot());
         counters.AddRange(SecurityCounters());
         counters.AddRange(LinkCounters());
@@ -265,11 +265,11 @@ internal sealed partial class ClusterDaemon
         counters.Add(new("longest_stall_ms", (long)_stalls.LongestStall.TotalMilliseconds));
         counters.Add(new("input_queue_drops", _queue.DroppedPackets));
         counters.Add(new("ipc_clients", _sessions.Count));
-        counters.Add(new("pending_send_bytes", _engine.PendingBytes));
+        counters.Add(new("pending_send_bytes", _node.Membership.PendingBytes));
         counters.Add(new("requests_held", _requestsHeld));
         counters.Add(new("requests_waiting", _blocked.Count));
-        return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _engine.CurrentView?.Id ?? ViewId.None,
-            _engine.State.ToString().ToLowerInvariant(), _engine.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
-            _engine.EffectiveTimeouts(), counters, PeerCountersList());
+        return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _node.Membership.CurrentView?.Id ?? ViewId.None,
+            _node.Membership.State.ToString().ToLowerInvariant(), _node.Membership.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
+            _node.Membership.EffectiveTimeouts(), counters, PeerCountersList());
     }
 }

@@ -152,7 +152,7 @@ internal sealed partial class ClusterDaemon
             return;
         }
 
-        _engine.OnPacket(datagram.Source, packet, now, _outbox);
+        _node.OnPacket(datagram.Source, packet, now);
     }
 
     private string DescribeDrop(OpenResult result, NodeId source, uint fingerprint) => result switch

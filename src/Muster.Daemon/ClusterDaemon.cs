@@ -1,11 +1,13 @@
 using Muster.Configuration;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Daemon.Host;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
 using Muster.Membership.Groups;
+using Muster.Node;
 using Muster.Security;
 using Muster.Transport;
 using Muster.Wire;
@@ -17,7 +19,7 @@ namespace Muster.Daemon;
 /// thread and the IPC server only post inputs to it. Effects are carried out in the order the engine gives them:
 /// persist, send, deliver.
 /// </summary>
-internal sealed partial class ClusterDaemon : IDisposable
+internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 {
     private const string Category = "musterd";
 
@@ -25,8 +27,6 @@ internal sealed partial class ClusterDaemon : IDisposable
     private readonly NodeConfig _local;
     private readonly Logger _logger;
     private readonly InputQueue _queue = new(packetCapacity: 16_384);
-    private readonly Outbox _outbox = new();
-    private readonly List<GroupEvent> _groupEvents = [];
     private readonly Dictionary<int, IpcSession> _sessions = [];
     private readonly Dictionary<int, TrackFlags> _trackers = [];
     private readonly Queue<DaemonInput> _blocked = new();
@@ -39,8 +39,9 @@ internal sealed partial class ClusterDaemon : IDisposable
     private readonly Action<ulong> _storeViewMark;
     private readonly ulong _viewMark;
 
-    private MembershipEngine _engine = null!;
-    private GroupEngine _groups = null!;
+    private ClusterNode _node = null!;
+    // The instant of the input the node is handling (its effects handlers need it).
+    private Instant _now;
     private UdpTransport _transport = null!;
     private IpcServer _ipc = null!;
     private bool _stop;
@@ -91,8 +92,7 @@ internal sealed partial class ClusterDaemon : IDisposable
         ulong incarnation = _nextIncarnation();
         var self = new MemberId(_local.NodeId, incarnation);
         StartProtection(incarnation);
-        _engine = new MembershipEngine(self, EngineOptions(_config), _viewMark);
-        _groups = new GroupEngine(_engine);
+        _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this);
 
         var peers = _config.Nodes.Where(n => n.Id != _local.Id)
             .ToDictionary(n => n.NodeId, n => n.Endpoints);
@@ -195,15 +195,15 @@ internal sealed partial class ClusterDaemon : IDisposable
 
         var batch = new List<DaemonInput>();
         var now = MonotonicClock.Now();
-        _engine.Start(now, _outbox);
-        Apply(now);
+        _now = now;
+        _node.Start(now);
         // The loop wakes at least every heartbeat interval; a gap of two means it was not scheduled (schedmiss).
         _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _logger);
         while (!_stop)
         {
             now = MonotonicClock.Now();
             _stalls.Beat(now);
-            var deadline = _engine.NextDeadline < _links.NextDeadline ? _engine.NextDeadline : _links.NextDeadline;
+            var deadline = _node.Membership.NextDeadline < _links.NextDeadline ? _node.Membership.NextDeadline : _links.NextDeadline;
             var wait = deadline <= now ? TimeSpan.Zero : deadline - now;
             if (wait > _config.Timing.HeartbeatInterval)
             {
@@ -229,6 +229,7 @@ internal sealed partial class ClusterDaemon : IDisposable
     /// <summary>One round of the loop: the inputs that arrived, due timers, held requests, then what is ready to send.</summary>
     private void RunRound(List<DaemonInput> batch, Instant now)
     {
+        _now = now;
         foreach (var input in batch)
         {
             Handle(input, now);
@@ -243,15 +244,14 @@ internal sealed partial class ClusterDaemon : IDisposable
             TickLinks(now);
         }
 
-        if (now >= _engine.NextDeadline)
+        if (now >= _node.NextDeadline)
         {
-            _engine.Tick(now, _outbox);
-            Apply(now);
+            _node.Tick(now);
         }
 
         RetryBlocked(now);
-        _engine.Flush(now, _outbox);
-        Apply(now);
+        // Sends what this round's requests queued, in one batch.
+        _node.Flush(now);
     }
 
     private void Handle(in DaemonInput input, Instant now)
@@ -268,7 +268,6 @@ internal sealed partial class ClusterDaemon : IDisposable
                     input.Datagram.Return();
                 }
 
-                Apply(now);
                 break;
             case InputKind.Connected:
                 _sessions[input.Session!.Id] = input.Session;
@@ -306,7 +305,7 @@ internal sealed partial class ClusterDaemon : IDisposable
         }
 
         _trackers.Remove(session.Id);
-        _groups.SessionClosed(session.Id);
+        _node.Groups.SessionClosed(session.Id);
         UpdateDeliveryPause();
         _logger.Debug(Category, $"client {session} disconnected: {reason}");
     }
@@ -314,74 +313,41 @@ internal sealed partial class ClusterDaemon : IDisposable
     private void LeaveCluster(Instant now, string why)
     {
         _logger.Info(Category, $"leaving the cluster ({why})");
-        _engine.Leave(now, _outbox);
-        Apply(now);
+        _now = now;
+        _node.Leave(now);
         _stop = true;
         _exitCode = 0;
     }
 
-    /// <summary>Carries out the engine's effects in order: persist, send, then events.</summary>
-    private void Apply(Instant now)
+    // The node's effects, carried out in its order: persist, send, then events (see INodeEffects).
+    void INodeEffects.PersistViewSequence(ulong mark) => _storeViewMark(mark);
+
+    void INodeEffects.Send(NodeId destination, byte[] buffer, int length) => SendPacket(destination, buffer, length);
+
+    void INodeEffects.SendsDone() => EndSealBatch();
+
+    void INodeEffects.OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents)
     {
-        for (int round = 0; round < 4; round++)
+        switch (ev.Kind)
         {
-            if (_outbox.PersistViewSequence is ulong mark)
-            {
-                // Durable before any packet leaves: a proposal carrying this sequence may be among them.
-                _storeViewMark(mark);
-            }
-
-            foreach (var packet in _outbox.Packets)
-            {
-                SendPacket(packet.Destination, packet.Buffer, packet.Length);
-            }
-
-            EndSealBatch();
-
-            // No copy: handling these events never writes to the outbox (the group layer's submits only queue
-            // inside the engine), so the list is stable until the Clear below.
-            foreach (var ev in _outbox.Events)
-            {
-                switch (ev.Kind)
-                {
-                    case MembershipEventKind.Log:
-                        _logger.Write(ev.Level, "membership", ev.Text!);
-                        break;
-                    case MembershipEventKind.ViewChanged:
-                        AuditDepartures(ev.ViewChange!, now);
-                        OnViewChanged(ev.ViewChange!);
-                        _groups.OnMembershipEvent(ev, _groupEvents);
-                        break;
-                    case MembershipEventKind.Delivered:
-                    case MembershipEventKind.OutcomeUnknown:
-                    case MembershipEventKind.Returned:
-                        _groups.OnMembershipEvent(ev, _groupEvents);
-                        break;
-                    case MembershipEventKind.LeftCluster:
-                        _stop = true;
-                        break;
-                }
-            }
-
-            _outbox.Clear();
-            DispatchGroupEvents();
-            if (_stop)
-            {
-                return;
-            }
-
-            // The group layer may have submitted (a view's sync): send it now rather than at the next input.
-            _engine.Flush(now, _outbox);
-            if (_outbox.Packets.Count == 0 && _outbox.Events.Count == 0 && _outbox.PersistViewSequence is null)
-            {
-                return;
-            }
+            case MembershipEventKind.Log:
+                _logger.Write(ev.Level, "membership", ev.Text!);
+                break;
+            case MembershipEventKind.ViewChanged:
+                AuditDepartures(ev.ViewChange!, _now);
+                OnViewChanged(ev.ViewChange!);
+                break;
+            case MembershipEventKind.LeftCluster:
+                _stop = true;
+                break;
         }
+
+        DispatchGroupEvents(groupEvents);
     }
 
-    private void DispatchGroupEvents()
+    private void DispatchGroupEvents(IReadOnlyList<GroupEvent> groupEvents)
     {
-        foreach (var ev in _groupEvents)
+        foreach (var ev in groupEvents)
         {
             if (!_sessions.TryGetValue(ev.Session, out var session))
             {
@@ -396,24 +362,22 @@ internal sealed partial class ClusterDaemon : IDisposable
                 _ => new GroupMembershipChangedEvent(ev.Group, ev.ViewId, [.. ev.Members.Select(ToIpc)],
                     [.. ev.Joined.Select(ToIpc)], [.. ev.Left.Select(ToIpc)]),
             };
-            if (session.TryEnqueueEvent(ipcEvent) == EnqueueResult.AboveHighWater && !_engine.DeliveryPaused)
+            if (session.TryEnqueueEvent(ipcEvent) == EnqueueResult.AboveHighWater && !_node.Membership.DeliveryPaused)
             {
                 // A reader is behind: stop delivering (so we stop acknowledging) until it catches up. The sequencer
                 // window then fills and senders everywhere wait. If it never catches up, the IPC server disconnects
                 // it after the stall timeout and its groups see it die.
-                _engine.DeliveryPaused = true;
+                _node.Membership.DeliveryPaused = true;
                 _logger.Debug(Category, $"client {session} is behind ({session.QueuedEvents} events queued): pausing delivery");
             }
         }
-
-        _groupEvents.Clear();
     }
 
     private void UpdateDeliveryPause()
     {
-        if (_engine.DeliveryPaused && !_sessions.Values.Any(s => s.IsAboveHighWater && !s.IsClosed))
+        if (_node.Membership.DeliveryPaused && !_sessions.Values.Any(s => s.IsAboveHighWater && !s.IsClosed))
         {
-            _engine.DeliveryPaused = false;
+            _node.Membership.DeliveryPaused = false;
             _logger.Debug(Category, "all clients caught up: resuming delivery");
         }
     }

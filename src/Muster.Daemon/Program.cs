@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Muster.Configuration;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Daemon;
 using Muster.Daemon.Host;
 using Muster.Security;

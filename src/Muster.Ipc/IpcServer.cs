@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Ipc.Contracts;
 
 namespace Muster.Ipc;
@@ -20,7 +21,7 @@ public sealed class IpcServer : IAsyncDisposable
     private const int MaxConcurrentRefusals = 32;
 
     private readonly ConcurrentDictionary<int, (IpcSession Session, Task Run)> _sessions = new();
-    private readonly RateLimiter _logLimiter = new(TimeSpan.FromSeconds(10));
+    private readonly SharedRateLimiter _logLimiter = new(TimeSpan.FromSeconds(10));
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<uint> _allowedUsers;
     private readonly HashSet<uint> _allowedGroups;

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Ipc.Contracts;
 
 namespace Muster.Ipc;

@@ -5,6 +5,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Transport.Faults;
 
 namespace Muster.Transport;
@@ -45,7 +46,7 @@ public sealed class UdpTransport : IDisposable
     private readonly Socket[] _sockets;
     private readonly Logger _logger;
     private readonly Action? _receiveThreadStarted;
-    private readonly RateLimiter _logLimiter;
+    private readonly SharedRateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
     private PeerTable _peers;
     private readonly UnknownSources _unknown;
@@ -81,7 +82,7 @@ public sealed class UdpTransport : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SendBufferSize, 1, nameof(options.SendBufferSize));
 
         _logger = logger;
-        _logLimiter = new RateLimiter(options.LogInterval);
+        _logLimiter = new SharedRateLimiter(options.LogInterval);
         _unknown = new UnknownSources(options.LogInterval);
         _maxDatagramSize = options.MaxDatagramSize;
         _receiveThreadStarted = options.ReceiveThreadStarted;

@@ -1,5 +1,6 @@
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 

@@ -1,5 +1,6 @@
 using Muster.Client;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Ipc.Contracts;
 
 namespace Muster.Ipc.Tests;

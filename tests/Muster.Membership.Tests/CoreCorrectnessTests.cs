@@ -27,8 +27,7 @@ public class CoreCorrectnessTests
             Assert.Equal(SubmitResult.Accepted, c[3].Engine.Submit(Raw(i)));
         }
 
-        c[3].Engine.Flush(c.Now, c[3].Outbox);
-        c.Collect(c[3]);
+        c[3].Node.Flush(c.Now);
         c.Settle();
         c.Run(TimeSpan.FromSeconds(5));
 

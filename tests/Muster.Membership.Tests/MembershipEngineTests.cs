@@ -80,8 +80,7 @@ public class MembershipEngineTests
         var c = new TestCluster(3);
         c.StartAll();
         c.RunUntilConverged(TimeSpan.FromSeconds(3));
-        c[3].Engine.Leave(c.Now, c[3].Outbox);
-        c.Collect(c[3]);
+        c[3].Node.Leave(c.Now);
         c.Settle();
         c.Crash(3);
         c.Run(c.Options.ConsensusTimeout);
@@ -247,8 +246,7 @@ public class MembershipEngineTests
         Assert.Empty(c[2].Deliveries);
         Assert.True(c[1].Deliveries.Count() <= 64, $"{c[1].Deliveries.Count()} delivered past a window of 64");
         c[2].Engine.DeliveryPaused = false;
-        c[2].Engine.Flush(c.Now, c[2].Outbox);
-        c.Collect(c[2]);
+        c[2].Node.Flush(c.Now);
         c.Run(TimeSpan.FromSeconds(2));
         Assert.Equal(accepted, c[2].Deliveries.Count());
         Assert.Equal(accepted, c[1].Deliveries.Count());

@@ -1,6 +1,7 @@
 using Muster.Core;
 using Muster.Membership;
 using Muster.Membership.Groups;
+using Muster.Node;
 
 namespace Muster.Membership.Tests;
 
@@ -34,8 +35,7 @@ internal sealed class TestCluster
         _perNode = perNode;
         foreach (var id in ids)
         {
-            var engine = new MembershipEngine(new MemberId(id, incarnation), OptionsOf(id), 0);
-            Nodes[id] = new TestNode(engine);
+            Nodes[id] = new TestNode(this, new MemberId(id, incarnation), OptionsOf(id), 0);
         }
     }
 
@@ -58,8 +58,7 @@ internal sealed class TestCluster
     {
         foreach (var n in Nodes.Values)
         {
-            n.Engine.Start(Now, n.Outbox);
-            Collect(n);
+            n.Node.Start(Now);
         }
     }
 
@@ -68,10 +67,8 @@ internal sealed class TestCluster
     {
         var node = new NodeId(id);
         _down.Remove(node);
-        var engine = new MembershipEngine(new MemberId(node, incarnation), options ?? OptionsOf(node), viewMark);
-        Nodes[node] = new TestNode(engine);
-        engine.Start(Now, Nodes[node].Outbox);
-        Collect(Nodes[node]);
+        Nodes[node] = new TestNode(this, new MemberId(node, incarnation), options ?? OptionsOf(node), viewMark);
+        Nodes[node].Node.Start(Now);
     }
 
     /// <summary>Stops delivering to and from a node (a crash, as far as the others can tell).</summary>
@@ -102,26 +99,26 @@ internal sealed class TestCluster
     /// <summary>Removes every block.</summary>
     public void HealAll() => _blocked.Clear();
 
+    /// <summary>
+    /// Sends what the node has queued (after requests made to its engine or group layer directly), and puts on the
+    /// network what an engine-level test wrote to the node's raw <see cref="TestNode.Outbox"/>.
+    /// </summary>
     public void Collect(TestNode node)
     {
         foreach (var p in node.Outbox.Packets)
         {
-            Sent.Add((node.Engine.Self.Node, p.Destination));
-            _inflight.Enqueue((node.Engine.Self.Node, p.Destination, p.Buffer.AsSpan(0, p.Length).ToArray()));
+            Enqueue(node.Engine.Self.Node, p.Destination, p.Buffer, p.Length);
         }
 
-        foreach (var ev in node.Outbox.Events)
-        {
-            node.Events.Add(ev);
-            node.Groups.OnMembershipEvent(ev, node.GroupEvents);
-        }
-
+        node.Events.AddRange(node.Outbox.Events);
         node.Outbox.Clear();
-        node.Engine.Flush(Now, node.Outbox);
-        if (node.Outbox.Packets.Count > 0 || node.Outbox.Events.Count > 0)
-        {
-            Collect(node);
-        }
+        node.Node.Flush(Now);
+    }
+
+    internal void Enqueue(NodeId from, NodeId to, byte[] buffer, int length)
+    {
+        Sent.Add((from, to));
+        _inflight.Enqueue((from, to, buffer.AsSpan(0, length).ToArray()));
     }
 
     /// <summary>Delivers every packet in flight (and what they cause) at the current instant.</summary>
@@ -141,8 +138,10 @@ internal sealed class TestCluster
                 continue;
             }
 
-            to.Engine.OnPacket(p.From, p.Data, Now, to.Outbox);
-            Collect(to);
+            if (!to.Node.HasLeft)
+            {
+                to.Node.OnPacket(p.From, p.Data, Now);
+            }
         }
     }
 
@@ -156,10 +155,9 @@ internal sealed class TestCluster
             Now += s;
             foreach (var n in Nodes.Values.Where(n => !_down.Contains(n.Engine.Self.Node)))
             {
-                if (Now >= n.Engine.NextDeadline)
+                if (!n.Node.HasLeft && Now >= n.Node.NextDeadline)
                 {
-                    n.Engine.Tick(Now, n.Outbox);
-                    Collect(n);
+                    n.Node.Tick(Now);
                 }
             }
 
@@ -187,21 +185,44 @@ internal sealed class TestCluster
     }
 }
 
-internal sealed class TestNode
+/// <summary>One node of a <see cref="TestCluster"/>: the daemon's composed node, with what it did recorded.</summary>
+internal sealed class TestNode : INodeEffects
 {
-    public TestNode(MembershipEngine engine)
+    private readonly TestCluster _cluster;
+
+    public TestNode(TestCluster cluster, MemberId self, MembershipOptions options, ulong viewMark)
     {
-        Engine = engine;
-        Groups = new GroupEngine(engine);
+        _cluster = cluster;
+        Node = new ClusterNode(self, options, viewMark, this);
     }
 
-    public MembershipEngine Engine { get; }
-    public GroupEngine Groups { get; }
+    public ClusterNode Node { get; }
+    public MembershipEngine Engine => Node.Membership;
+    public GroupEngine Groups => Node.Groups;
+
+    /// <summary>For engine-level tests that call the engine with an outbox of their own; <see cref="TestCluster.Collect"/> sends it.</summary>
     public Outbox Outbox { get; } = new();
     public List<MembershipEvent> Events { get; } = [];
     public List<GroupEvent> GroupEvents { get; } = [];
 
+    /// <summary>The last view-sequence mark the node asked to persist.</summary>
+    public ulong PersistedMark { get; private set; }
+
     public IEnumerable<MembershipEvent> Deliveries => Events.Where(e => e.Kind == MembershipEventKind.Delivered && e.MessageNo != 0);
     public IEnumerable<ViewChange> ViewChanges => Events.Where(e => e.Kind == MembershipEventKind.ViewChanged).Select(e => e.ViewChange!);
     public IEnumerable<string> Logs => Events.Where(e => e.Kind == MembershipEventKind.Log).Select(e => e.Text!);
+
+    void INodeEffects.PersistViewSequence(ulong mark) => PersistedMark = mark;
+
+    void INodeEffects.Send(NodeId destination, byte[] buffer, int length) => _cluster.Enqueue(Engine.Self.Node, destination, buffer, length);
+
+    void INodeEffects.SendsDone()
+    {
+    }
+
+    void INodeEffects.OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents)
+    {
+        Events.Add(ev);
+        GroupEvents.AddRange(groupEvents);
+    }
 }

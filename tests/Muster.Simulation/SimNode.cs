@@ -9,13 +9,14 @@ internal sealed class SimNode
     public SimNode(NodeId id) => Id = id;
 
     public NodeId Id { get; }
-    public MembershipEngine? Engine { get; set; }
-    public Muster.Membership.Groups.GroupEngine? Groups { get; set; }
-    public List<Muster.Membership.Groups.GroupEvent> GroupEvents { get; } = [];
+    /// <summary>The composed node while up (the daemon's own node type), null while down.</summary>
+    public Muster.Node.ClusterNode? Node { get; set; }
+    public MembershipEngine? Engine => Node?.Membership;
+    public Muster.Membership.Groups.GroupEngine? Groups => Node?.Groups;
 
     /// <summary>Local processes (pid = session) currently joined to the simulated group.</summary>
     public HashSet<uint> Joined { get; } = [];
-    public bool Up => Engine is not null;
+    public bool Up => Node is not null;
 
     // Persistent across restarts, as the daemon's state file is.
     public ulong Incarnation { get; set; }

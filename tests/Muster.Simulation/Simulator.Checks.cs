@@ -95,13 +95,6 @@ public sealed partial class Simulator
         }
     }
 
-    /// <summary>Feeds one event to the group layer (its events for the local processes are not needed here).</summary>
-    private static void FeedGroups(SimNode node, in MembershipEvent ev)
-    {
-        node.Groups!.OnMembershipEvent(ev, node.GroupEvents);
-        node.GroupEvents.Clear();
-    }
-
     /// <summary>
     /// Group tables are right, not only agreed: outside a sync, a node's table lists every process of its own whose
     /// join was confirmed and that has not left or died, lists no process of its own that left or died once that has

@@ -1,6 +1,8 @@
 using Muster.Core;
 using Muster.Core.Random;
 using Muster.Membership;
+using Muster.Membership.Groups;
+using Muster.Node;
 
 namespace Muster.Simulation;
 
@@ -38,7 +40,6 @@ public sealed partial class Simulator
     private readonly MembershipOptions _options;
     private readonly InvariantChecker _checker;
     private readonly IReadOnlySet<string> _skip;
-    private readonly Outbox _outbox = new();
     private readonly TextWriter? _trace;
     private long _order;
     private Instant _now;
@@ -216,20 +217,20 @@ public sealed partial class Simulator
         {
             case EventKind.Packet:
                 var to = _nodes[ev.Node];
-                if (to.Engine is { } engine)
+                if (to.Node is { } target)
                 {
-                    engine.OnPacket(_nodes[ev.From].Id, ev.Data.AsSpan(0, ev.Length), to.LocalTime(_now), _outbox);
-                    Drain(to);
+                    target.OnPacket(_nodes[ev.From].Id, ev.Data.AsSpan(0, ev.Length), to.LocalTime(_now));
+                    AfterInput(to);
                 }
 
                 break;
             case EventKind.Tick:
                 var node = _nodes[ev.Node];
-                if (node.Engine is { } e2 && node.ScheduledTick == _now)
+                if (node.Node is { } ticked && node.ScheduledTick == _now)
                 {
                     node.ScheduledTick = Instant.Never;
-                    e2.Tick(node.LocalTime(_now), _outbox);
-                    Drain(node);
+                    ticked.Tick(node.LocalTime(_now));
+                    AfterInput(node);
                 }
 
                 break;
@@ -269,97 +270,71 @@ public sealed partial class Simulator
         }
     }
 
-    /// <summary>Carries out an engine's effects: persist, send through the faulty network, check events.</summary>
-    private void Drain(SimNode node)
+    /// <summary>One event of a node, after its group layer has seen it: check it, and keep the workload going.</summary>
+    private void OnNodeEvent(SimNode node, in MembershipEvent ev)
     {
         var engine = node.Engine!;
-        if (_outbox.PersistViewSequence is ulong mark)
+        switch (ev.Kind)
         {
-            node.PersistedMark = mark;
+            case MembershipEventKind.Delivered:
+                _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload);
+                _checker.OnGroupState(node.Member, node.Groups!.Fingerprint());
+
+                if (ev.Sender == node.Member && Workload.TryParse(ev.Payload, out _, out ulong counter))
+                {
+                    node.OwnPending.Remove(counter);
+                }
+                else if (ev.Sender == node.Member)
+                {
+                    NoteOwnGroupOp(node, ev.Payload!);
+                }
+
+                break;
+            case MembershipEventKind.OutcomeUnknown:
+                _checker.OnOutcomeUnknown(node.Member, ev.MessageNo);
+                if (Workload.TryParse(ev.Payload, out _, out ulong lost))
+                {
+                    // Not delivered here, maybe delivered over there: no longer owed to this node.
+                    node.OwnPending.Remove(lost);
+                }
+
+                break;
+            case MembershipEventKind.Returned:
+                if (Workload.TryParse(ev.Payload, out _, out _))
+                {
+                    // Never ordered anywhere: this workload wants it sent, so it submits it again, in order.
+                    engine.Submit(ev.Payload, force: true);
+                }
+
+                break;
+            case MembershipEventKind.ViewChanged:
+                _checker.OnViewChanged(node.Member, ev.ViewChange!);
+                if (!_skip.Contains("stability"))
+                {
+                    CheckStability(node, ev.ViewChange!);
+                }
+
+                _lastInstall = _now;
+                if (_finalRound && _scenario.Mode == ScenarioMode.PersistentOneWay)
+                {
+                    _installsAfterSettle++;
+                }
+
+                _trace?.WriteLine($"{_now} {node.Member}: {ev.ViewChange}");
+                break;
+            case MembershipEventKind.Log:
+                _trace?.WriteLine($"{_now} {node.Member} {ev.Level}: {ev.Text}");
+                break;
         }
+    }
 
-        foreach (var packet in _outbox.Packets)
+    /// <summary>After a node's input has run to quiescence: check its group table and schedule its next tick.</summary>
+    private void AfterInput(SimNode node)
+    {
+        if (node.Node!.HasLeft)
         {
-            SendPacket(node, packet);
-        }
-
-        bool left = false;
-        foreach (var ev in _outbox.Events)
-        {
-            switch (ev.Kind)
-            {
-                case MembershipEventKind.Delivered:
-                    _checker.OnDelivered(node.Member, ev.Sender, ev.MessageNo, ev.Payload);
-                    FeedGroups(node, ev);
-                    _checker.OnGroupState(node.Member, node.Groups!.Fingerprint());
-
-                    if (ev.Sender == node.Member && Workload.TryParse(ev.Payload, out _, out ulong counter))
-                    {
-                        node.OwnPending.Remove(counter);
-                    }
-                    else if (ev.Sender == node.Member)
-                    {
-                        NoteOwnGroupOp(node, ev.Payload!);
-                    }
-
-                    break;
-                case MembershipEventKind.OutcomeUnknown:
-                    _checker.OnOutcomeUnknown(node.Member, ev.MessageNo);
-                    if (Workload.TryParse(ev.Payload, out _, out ulong lost))
-                    {
-                        // Not delivered here, maybe delivered over there: no longer owed to this node.
-                        node.OwnPending.Remove(lost);
-                    }
-
-                    FeedGroups(node, ev);
-                    break;
-                case MembershipEventKind.Returned:
-                    if (Workload.TryParse(ev.Payload, out _, out _))
-                    {
-                        // Never ordered anywhere: this workload wants it sent, so it submits it again, in order.
-                        engine.Submit(ev.Payload, force: true);
-                    }
-
-                    FeedGroups(node, ev);
-                    break;
-                case MembershipEventKind.ViewChanged:
-                    _checker.OnViewChanged(node.Member, ev.ViewChange!);
-                    if (!_skip.Contains("stability"))
-                    {
-                        CheckStability(node, ev.ViewChange!);
-                    }
-
-                    _lastInstall = _now;
-                    if (_finalRound && _scenario.Mode == ScenarioMode.PersistentOneWay)
-                    {
-                        _installsAfterSettle++;
-                    }
-
-                    FeedGroups(node, ev);
-                    _trace?.WriteLine($"{_now} {node.Member}: {ev.ViewChange}");
-                    break;
-                case MembershipEventKind.Log:
-                    _trace?.WriteLine($"{_now} {node.Member} {ev.Level}: {ev.Text}");
-                    break;
-                case MembershipEventKind.LeftCluster:
-                    left = true;
-                    break;
-            }
-        }
-
-        _outbox.Clear();
-        if (left)
-        {
-            node.Engine = null;
+            node.Node = null;
             node.CrashedOrLeftThisIncarnation = true;
-            return;
-        }
-
-        // The group layer may have submitted (a view's sync): send it now, as the daemon does.
-        engine.Flush(node.LocalTime(_now), _outbox);
-        if (_outbox.Packets.Count > 0 || _outbox.Events.Count > 0)
-        {
-            Drain(node);
             return;
         }
 
@@ -368,7 +343,7 @@ public sealed partial class Simulator
             CheckGroupOracle(node);
         }
 
-        var deadline = node.GlobalTime(engine.NextDeadline);
+        var deadline = node.GlobalTime(node.Node.NextDeadline);
         if (deadline < node.ScheduledTick || node.ScheduledTick < _now)
         {
             node.ScheduledTick = deadline < _now ? _now : deadline;
@@ -376,10 +351,24 @@ public sealed partial class Simulator
         }
     }
 
-    private void SendPacket(SimNode from, OutgoingPacket packet)
+    /// <summary>Where a simulated node's effects go: its state file, the faulty network, the checks.</summary>
+    private sealed class SimEffects(Simulator simulator, SimNode node) : INodeEffects
+    {
+        public void PersistViewSequence(ulong mark) => node.PersistedMark = mark;
+
+        public void Send(NodeId destination, byte[] buffer, int length) => simulator.SendPacket(node, destination, buffer, length);
+
+        public void SendsDone()
+        {
+        }
+
+        public void OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents) => simulator.OnNodeEvent(node, ev);
+    }
+
+    private void SendPacket(SimNode from, NodeId destination, byte[] buffer, int length)
     {
         int src = Index(from);
-        int dst = (int)packet.Destination.Value - 1;
+        int dst = (int)destination.Value - 1;
         if (dst < 0 || dst >= _nodes.Length || _net.Blocked(src, dst) || _random.Chance(_loss))
         {
             return;
@@ -396,7 +385,7 @@ public sealed partial class Simulator
             }
 
             // Buffers may be shared between destinations and are never modified, so no copy is needed.
-            Schedule(delay, new SimEvent(EventKind.Packet, dst, src, packet.Buffer, packet.Length));
+            Schedule(delay, new SimEvent(EventKind.Packet, dst, src, buffer, length));
         }
     }
 
@@ -425,7 +414,8 @@ public sealed partial class Simulator
         if (engine.Submit(payload) == SubmitResult.Accepted)
         {
             node.OwnPending.Add(counter);
-            Drain(node);
+            node.Node!.Flush(node.LocalTime(_now));
+            AfterInput(node);
         }
     }
 
@@ -462,7 +452,8 @@ public sealed partial class Simulator
             groups.Send("g", pid, (int)pid, new byte[Math.Min(size, 2_000)]);
         }
 
-        Drain(node);
+        node.Node!.Flush(node.LocalTime(_now));
+        AfterInput(node);
     }
 
     private void Restart(SimNode node)
@@ -500,16 +491,15 @@ public sealed partial class Simulator
         node.OwnPending.Clear();
         node.CrashedOrLeftThisIncarnation = false;
         node.ScheduledTick = Instant.Never;
-        node.Engine = new MembershipEngine(node.Member, _options, node.PersistedMark);
-        node.Groups = new Muster.Membership.Groups.GroupEngine(node.Engine);
+        node.Node = new ClusterNode(node.Member, _options, node.PersistedMark, new SimEffects(this, node));
         node.Joined.Clear();
         node.Confirmed.Clear();
         node.PendingRemoval.Clear();
         node.UpSince = _now;
         node.StalledUntil = Instant.Zero;
         node.SlowUntil = Instant.Zero;
-        node.Engine.Start(node.LocalTime(_now), _outbox);
-        Drain(node);
+        node.Node.Start(node.LocalTime(_now));
+        AfterInput(node);
     }
 
     // Unix milliseconds on the node's wall clock (NTP-synchronised: within 100 ms of true time; the monotonic clock the
@@ -519,7 +509,7 @@ public sealed partial class Simulator
 
     private static void Crash(SimNode node)
     {
-        node.Engine = null;
+        node.Node = null;
         node.CrashedOrLeftThisIncarnation = true;
         node.ScheduledTick = Instant.Never;
     }
@@ -560,11 +550,11 @@ public sealed partial class Simulator
         }
         else if (kind < 35)
         {
-            if (victim.Engine is { } engine)
+            if (victim.Node is { } leaving)
             {
                 _trace?.WriteLine($"{_now} FAULT leave {victim.Member}");
-                engine.Leave(victim.LocalTime(_now), _outbox);
-                Drain(victim);
+                leaving.Leave(victim.LocalTime(_now));
+                AfterInput(victim);
                 Schedule(TimeSpan.FromMilliseconds(_random.Next(100, 3000)), new SimEvent(EventKind.Restart, Index(victim), 0, null, 0));
             }
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 
 namespace Muster.Transport.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Muster.Transport.Faults;
+using Muster.Diagnostics;
 
 namespace Muster.Transport.Tests;
 
@@ -113,7 +114,7 @@ public sealed class FaultInjectorTests
     public void FromEnvironment_Unset_IsNull()
     {
         Assert.Null(Environment.GetEnvironmentVariable(TransportFaultOptions.EnvironmentVariable));
-        Assert.Null(FaultInjector<int>.FromEnvironment((_, _) => { }, Muster.Core.Diagnostics.Logger.Null));
+        Assert.Null(FaultInjector<int>.FromEnvironment((_, _) => { }, Muster.Diagnostics.Logger.Null));
     }
 
     // Collects what the injector sends, with the time of sending.

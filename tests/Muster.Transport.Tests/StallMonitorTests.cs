@@ -1,5 +1,6 @@
 using Muster.Core;
 using Muster.Daemon.Host;
+using Muster.Diagnostics;
 
 namespace Muster.Transport.Tests;
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Transport;
 
 namespace Muster.Transport.Tests;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 
 namespace Muster.Transport.Tests;
 

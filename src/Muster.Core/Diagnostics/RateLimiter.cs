@@ -1,12 +1,15 @@
 namespace Muster.Core.Diagnostics;
 
 /// <summary>Allows at most one event per interval per key and counts what it suppressed.</summary>
-/// <remarks>Used to log rejected packets and misbehaving clients without letting an attacker flood the log.</remarks>
+/// <remarks>
+/// Used to log rejected packets and misbehaving clients without letting an attacker flood the log. Pure (time comes in
+/// with every call) and not thread-safe: the cores use it from their one thread; a shell that shares one between
+/// threads uses <c>Muster.Diagnostics.SharedRateLimiter</c>.
+/// </remarks>
 public sealed class RateLimiter
 {
     private readonly TimeSpan _interval;
     private readonly Dictionary<string, (Instant Last, long Suppressed)> _entries = new(StringComparer.Ordinal);
-    private readonly Lock _sync = new();
     private readonly int _maxKeys;
 
     /// <summary>Creates a limiter that lets one event per <paramref name="interval"/> through for each key.</summary>
@@ -22,24 +25,21 @@ public sealed class RateLimiter
     /// </summary>
     public bool TryAcquire(string key, Instant now, out long suppressed)
     {
-        lock (_sync)
+        if (_entries.TryGetValue(key, out var entry) && now - entry.Last < _interval)
         {
-            if (_entries.TryGetValue(key, out var entry) && now - entry.Last < _interval)
-            {
-                _entries[key] = (entry.Last, entry.Suppressed + 1);
-                suppressed = 0;
-                return false;
-            }
-
-            if (_entries.Count >= _maxKeys && !_entries.ContainsKey(key))
-            {
-                // Bounded: forget everything rather than grow without limit.
-                _entries.Clear();
-            }
-
-            suppressed = entry.Suppressed;
-            _entries[key] = (now, 0);
-            return true;
+            _entries[key] = (entry.Last, entry.Suppressed + 1);
+            suppressed = 0;
+            return false;
         }
+
+        if (_entries.Count >= _maxKeys && !_entries.ContainsKey(key))
+        {
+            // Bounded: forget everything rather than grow without limit.
+            _entries.Clear();
+        }
+
+        suppressed = entry.Suppressed;
+        _entries[key] = (now, 0);
+        return true;
     }
 }

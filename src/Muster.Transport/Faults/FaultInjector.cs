@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Muster.Core.Diagnostics;
+using Muster.Diagnostics;
 using Muster.Core.Random;
 
 namespace Muster.Transport.Faults;

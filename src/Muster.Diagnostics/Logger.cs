@@ -1,12 +1,14 @@
 using System.Globalization;
+using Muster.Core;
+using Muster.Core.Diagnostics;
 
-namespace Muster.Core.Diagnostics;
+namespace Muster.Diagnostics;
 
 /// <summary>A small line logger for the I/O shells (daemon, IPC, transport). The pure cores never log directly.</summary>
 /// <remarks>
 /// Lines look like <c>2026-11-23T20:41:07.123Z INFO  membership: view 1.4 installed ...</c> and go to one writer
 /// (stderr by default, a file for the demo). Writes are serialised with a lock; the data plane logs only through
-/// <see cref="RateLimiter"/> so a flood of bad packets cannot flood the log.
+/// <see cref="SharedRateLimiter"/> so a flood of bad packets cannot flood the log.
 /// </remarks>
 public sealed class Logger
 {
