@@ -10,6 +10,7 @@ using Muster.Membership.Groups;
 using Muster.Node;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Transport.Faults;
 using Muster.Wire;
 
 namespace Muster.Daemon;
@@ -42,16 +43,19 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     private ClusterNode _node = null!;
     // The instant of the input the node is handling (its effects handlers need it).
     private Instant _now;
-    private UdpTransport _transport = null!;
+    private IClusterTransport _transport = null!;
+    private readonly TransportFaultOptions? _faults;
     private IpcServer _ipc = null!;
     private bool _stop;
     private int _exitCode;
     private StallMonitor _stalls = null!;
 
     /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
+    /// <param name="faults">TEST-ONLY transport faults (the test bed's <c>MUSTER_TEST_FAULTS</c>); null in production.</param>
     public ClusterDaemon(ClusterConfig config, NodeConfig local, Logger logger, Func<ulong> nextIncarnation,
-        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys)
+        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys, TransportFaultOptions? faults = null)
     {
+        _faults = faults;
         _keys = keys;
         _config = config;
         _local = local;
@@ -96,7 +100,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
         var peers = _config.Nodes.Where(n => n.Id != _local.Id)
             .ToDictionary(n => n.NodeId, n => n.Endpoints);
-        _transport = new UdpTransport(new UdpTransportOptions
+        var udp = new UdpTransport(new UdpTransportOptions
         {
             Bind = _local.Endpoints,
             Peers = peers,
@@ -104,6 +108,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             DontFragment = true,
             ReceiveThreadStarted = _config.System.SchedRr ? () => RaisePriority("receive") : null,
         }, _logger);
+        _transport = _faults is null ? udp : new FaultInjectingTransport(udp, _faults, _logger);
 
         StartLinks(MonotonicClock.Now());
         _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);

@@ -6,6 +6,7 @@ using Muster.Daemon;
 using Muster.Daemon.Host;
 using Muster.Security;
 using Muster.Transport;
+using Muster.Transport.Faults;
 
 // Run socket completions on the epoll thread instead of hopping to the thread pool: on a busy 2-core machine each
 // hop costs more than the network round trip (see the peers' limits/DOTNET.md). Safe here because every socket
@@ -123,8 +124,21 @@ try
             "the incarnation and the view-sequence mark start from the clock");
     }
 
+    // TEST-ONLY transport faults for the test bed: the one place that reads MUSTER_TEST_FAULTS. The UDP transport
+    // knows nothing of it; the daemon puts a fault-injecting decorator in front of it.
+    TransportFaultOptions? faults;
+    try
+    {
+        faults = TransportFaultOptions.FromEnvironment();
+    }
+    catch (ArgumentException e)
+    {
+        Fatal($"fatal: {e.Message}");
+        return 1;
+    }
+
     using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
-        store.StoreViewSequenceMark, keys);
+        store.StoreViewSequenceMark, keys, faults);
     using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);
     return daemon.Run();
 }

@@ -6,7 +6,6 @@ using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
-using Muster.Transport.Faults;
 
 namespace Muster.Transport;
 
@@ -28,7 +27,7 @@ namespace Muster.Transport;
 /// It is meant for one sending thread (the daemon's loop); concurrent calls are safe but unordered.
 /// </para>
 /// </remarks>
-public sealed class UdpTransport : IDisposable
+public sealed class UdpTransport : IClusterTransport
 {
     private const string Category = "transport";
     // Large enough for any UDP payload, so the kernel never truncates and an oversize datagram shows its real size.
@@ -50,8 +49,6 @@ public sealed class UdpTransport : IDisposable
     private readonly int _maxDatagramSize;
     private PeerTable _peers;
     private readonly UnknownSources _unknown;
-    // TEST-ONLY delay/jitter/reorder (MUSTER_TEST_FAULTS, see Faults/); null unless that variable is set.
-    private readonly FaultInjector<SendTarget>? _faults;
     private PacketHandler? _handler;
     private int _started;
     private int _disposed;
@@ -99,7 +96,6 @@ public sealed class UdpTransport : IDisposable
             _sockets = [.. receivers.Select(r => r.Socket)];
             LocalEndpoints = [.. receivers.Select(r => (IPEndPoint)r.Socket.LocalEndPoint!)];
             _peers = PeerTable.Build(options.Peers, _sockets, logger);
-            _faults = FaultInjector<SendTarget>.FromEnvironment(SendNow, logger);
         }
         catch
         {
@@ -113,6 +109,9 @@ public sealed class UdpTransport : IDisposable
 
     /// <summary>The bound endpoints, in the order of <see cref="UdpTransportOptions.Bind"/>, with the ports actually bound.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndpoints { get; }
+
+    /// <inheritdoc/>
+    public int MaxDatagramSize => _maxDatagramSize;
 
     // For tests: the receive threads, null before Start.
     internal IReadOnlyList<Thread?> ReceiveThreads => [.. _receivers.Select(r => r.Thread)];
@@ -252,17 +251,6 @@ public sealed class UdpTransport : IDisposable
             return;
         }
 
-        if (_faults is not null)
-        {
-            _faults.Hold(target, datagram);
-            return;
-        }
-
-        SendNow(target, datagram);
-    }
-
-    private void SendNow(SendTarget target, ReadOnlySpan<byte> datagram)
-    {
         try
         {
             int sent = target.Socket.SendTo(datagram, SocketFlags.None, target.Address);
@@ -315,7 +303,6 @@ public sealed class UdpTransport : IDisposable
             return;
         }
 
-        _faults?.Dispose();
         foreach (Receiver receiver in _receivers)
         {
             if (receiver.Thread is not null && !OperatingSystem.IsLinux())

@@ -11,7 +11,8 @@ internal delegate void DeferredSend<in TTarget>(TTarget target, ReadOnlySpan<byt
 
 /// <summary>
 /// TEST-ONLY: holds every datagram for its drawn delay, then sends it from a thread of its own
-/// (<c>muster-faults</c>). Created only when <c>MUSTER_TEST_FAULTS</c> is set (see <see cref="TransportFaultOptions"/>).
+/// (<c>muster-faults</c>). Used by <see cref="FaultInjectingTransport"/>, which the daemon puts in front of its UDP
+/// transport only when <c>MUSTER_TEST_FAULTS</c> is set (see <see cref="TransportFaultOptions"/>).
 /// </summary>
 /// <remarks>
 /// Delays are drawn with the project's <see cref="DeterministicRandom"/> seeded from the setting, so a schedule
@@ -49,33 +50,6 @@ internal sealed class FaultInjector<TTarget> : IDisposable
                 return _queue.Count;
             }
         }
-    }
-
-    /// <summary>The injector for <c>MUSTER_TEST_FAULTS</c>, or null when it is unset; logs a warning when set.</summary>
-    /// <exception cref="InvalidOperationException">The variable is malformed (the daemon stops with this message).</exception>
-    public static FaultInjector<TTarget>? FromEnvironment(DeferredSend<TTarget> send, Logger logger)
-    {
-        TransportFaultOptions? options;
-        try
-        {
-            options = TransportFaultOptions.FromEnvironment();
-        }
-        catch (ArgumentException e)
-        {
-            // The daemon reports InvalidOperationException as a one-line fatal error, not a crash with a stack trace.
-            throw new InvalidOperationException(e.Message, e);
-        }
-
-        if (options is null)
-        {
-            return null;
-        }
-
-        // Loud on purpose: a daemon that delays its own packets must never pass unnoticed.
-        logger.Warn("transport", $"TEST-ONLY FAULT INJECTION IS ON ({TransportFaultOptions.EnvironmentVariable}=\"{options.Text}\"): " +
-            $"every datagram sent is delayed by {options.Delay.TotalMilliseconds} ms plus up to {options.Jitter.TotalMilliseconds} ms, " +
-            $"{options.ReorderShare:P1} are held back a further {options.ReorderDelay.TotalMilliseconds} ms. Never set this in production.");
-        return new FaultInjector<TTarget>(options, send);
     }
 
     /// <summary>How long the next datagram is held (draws from the generator; exposed for tests).</summary>
