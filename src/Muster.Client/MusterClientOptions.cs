@@ -26,12 +26,6 @@ public sealed class MusterClientOptions
     /// <summary>Largest frame accepted from the daemon (raised to fit the daemon's maximum message size).</summary>
     public int MaxFrameSize { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>First pause before <see cref="ProcessGroup.SendAsync"/> retries after TryAgain; it doubles up to <see cref="MaxSendRetryDelay"/>.</summary>
-    public TimeSpan SendRetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>Longest pause between <see cref="ProcessGroup.SendAsync"/> retries.</summary>
-    public TimeSpan MaxSendRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
-
     internal string ResolveSocketPath()
     {
         if (!string.IsNullOrEmpty(SocketPath))

@@ -42,35 +42,28 @@ public sealed class ProcessGroup : IAsyncDisposable
 
     /// <summary>Sends a message to every member, waiting while the daemon's send queue is full.</summary>
     /// <remarks>
-    /// <c>cpg_mcast_joined</c> retried on CS_ERR_TRY_AGAIN: the daemon answers once the message is in its send queue,
-    /// so a full queue makes this wait (flow control). Completion means the daemon accepted the message, not that it
-    /// was delivered; delivery, in agreed order, shows up in <see cref="ReadEventsAsync"/> at every member.
-    /// Cancelling after the request was sent does not take the message back.
+    /// <c>cpg_mcast_joined</c> retried on CS_ERR_TRY_AGAIN, except that the retrying happens in the daemon: it holds the
+    /// request and answers once the message is in its send queue, so a full queue makes this wait (flow control, in
+    /// one place). Completion means the daemon accepted the message, not that it was delivered; delivery, in agreed
+    /// order, shows up in <see cref="ReadEventsAsync"/> at every member. Cancelling after the request was sent does not
+    /// take the message back.
     /// </remarks>
     /// <exception cref="MusterException"><see cref="ErrorCode.TooBig"/> beyond <see cref="MusterClient.MaxMessageSize"/>;
     /// <see cref="ErrorCode.NotExist"/> when the group is no longer joined.</exception>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         CheckSend(message);
-        var delay = _client.Options.SendRetryDelay;
-        var request = new GroupSendRequest(Name, GroupSendFlags.None, message);
-        while (true)
+        var response = await _client.RequestRawAsync(new GroupSendRequest(Name, GroupSendFlags.None, message), cancellationToken)
+            .ConfigureAwait(false);
+        switch (response)
         {
-            var response = await _client.RequestRawAsync(request, cancellationToken).ConfigureAwait(false);
-            switch (response)
-            {
-                case OkResponse:
-                    return;
-                case ErrorResponse { Code: ErrorCode.TryAgain }:
-                    // The daemon could not queue it now (for example during a view change): back off and retry.
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _client.Options.MaxSendRetryDelay.Ticks));
-                    break;
-                case ErrorResponse error:
-                    throw MusterException.FromError(error);
-                default:
-                    throw new MusterException(ErrorCode.Library, $"musterd answered GroupSend with {response.Type}");
-            }
+            case OkResponse:
+                return;
+            case ErrorResponse error:
+                // TryAgain included: the daemon never answers it to a waiting send, so it would be a protocol error.
+                throw MusterException.FromError(error);
+            default:
+                throw new MusterException(ErrorCode.Library, $"musterd answered GroupSend with {response.Type}");
         }
     }
 

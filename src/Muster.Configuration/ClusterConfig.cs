@@ -82,6 +82,9 @@ public sealed record ClusterConfig
     /// <summary>Logging (<c>[logging]</c>).</summary>
     public LoggingOptions Logging { get; init; } = new();
 
+    /// <summary>The Prometheus endpoint (<c>[metrics]</c>); off by default.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
     /// <summary>The file this configuration was loaded from, or null when it was parsed from text or built in code.</summary>
     public string? SourcePath { get; init; }
 
@@ -185,7 +188,8 @@ public sealed record ClusterConfig
         && System == other.System
         && Security == other.Security
         && Links == other.Links
-        && Logging == other.Logging;
+        && Logging == other.Logging
+        && Metrics == other.Metrics;
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(ClusterName, ConfigVersion, Port, Nodes.Count, Timing, Limits, Ipc, Logging);

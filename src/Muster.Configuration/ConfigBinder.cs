@@ -26,6 +26,7 @@ internal sealed class ConfigBinder
         ("links", ["mode", "priority", "mtu", "probe_interval", "link_timeout"]),
         ("system", ["state_dir", "sched_rr", "lock_memory"]),
         ("logging", ["level", "file"]),
+        ("metrics", ["listen"]),
     ];
 
     private readonly string _source;
@@ -80,6 +81,7 @@ internal sealed class ConfigBinder
             Links = Bind(() => BindLinks(Single("links")), new LinkOptions()),
             System = Bind(() => BindSystem(Single("system")), new SystemOptions()),
             Logging = Bind(() => BindLogging(Single("logging")), new LoggingOptions()),
+            Metrics = Bind(() => BindMetrics(Single("metrics")), new MetricsOptions()),
             SourceName = _source,
         };
         if (nodeTables.Count == 0)
@@ -394,6 +396,27 @@ internal sealed class ConfigBinder
         }
         string? file = ReadString(table, "file");
         return new LoggingOptions { Level = level, File = string.IsNullOrEmpty(file) ? null : file };
+    }
+
+    private MetricsOptions BindMetrics(TomlTable? table)
+    {
+        if (!TryGet(table, "listen", out TomlEntry entry, out string path))
+        {
+            return new MetricsOptions();
+        }
+
+        string text = ExpectString(entry, path, "an address and port such as \"127.0.0.1:9464\"");
+        if (text.Length == 0)
+        {
+            return new MetricsOptions();
+        }
+
+        if (!ValueSyntax.TryParseEndpoint(text, MetricsOptions.DefaultPort, out IPEndPoint? endpoint, out string problem))
+        {
+            throw new ConfigException(_source, entry.Line, path, problem);
+        }
+
+        return new MetricsOptions { Listen = endpoint };
     }
 
     // ---- typed accessors ----

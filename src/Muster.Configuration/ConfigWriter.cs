@@ -91,6 +91,12 @@ public static class ConfigWriter
             _ => "info",
         }));
         Line(w, "file", Str(config.Logging.File ?? ""));
+        if (config.Metrics.Listen is { } listen)
+        {
+            w.Append("\n[metrics]\n");
+            Line(w, "listen", Str(listen.ToString()));
+        }
+
         return w.ToString();
     }
 

@@ -177,6 +177,9 @@ internal static class ValueSyntax
             {
                 return false;
             }
+
+            // The port was fine; what can still fail is the address ("localhost:5405" named a host, not an address).
+            problem = $"{Quote(text)} is not an IP address {AddressExpected}";
         }
 
         IPAddress? address;

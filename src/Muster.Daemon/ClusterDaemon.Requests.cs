@@ -124,7 +124,7 @@ internal sealed partial class ClusterDaemon
     /// <summary>Retries requests held back by flow control, oldest first, until one is still blocked.</summary>
     private void RetryBlocked(Instant now)
     {
-        while (_blocked.TryPeek(out var input))
+        while (!_stop && _blocked.TryPeek(out var input))
         {
             if (input.Session!.IsClosed || HandleRequest(input, now))
             {
@@ -257,6 +257,15 @@ internal sealed partial class ClusterDaemon
 
     private StatusResponse BuildStatus()
     {
+        var counters = BuildCounters();
+        return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _node.Membership.CurrentView?.Id ?? ViewId.None,
+            _node.Membership.State.ToString().ToLowerInvariant(), _node.Membership.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
+            _node.Membership.EffectiveTimeouts(), counters, PeerCountersList());
+    }
+
+    /// <summary>Every counter, in the order <c>muster status</c> shows them (also what the metrics publish).</summary>
+    private List<KeyValuePair<string, long>> BuildCounters()
+    {
         var counters = new List<KeyValuePair<string, long>>(_node.Membership.Counters.Snapshot());
         counters.AddRange(_transport.Snapshot());
         counters.AddRange(SecurityCounters());
@@ -268,8 +277,7 @@ internal sealed partial class ClusterDaemon
         counters.Add(new("pending_send_bytes", _node.Membership.PendingBytes));
         counters.Add(new("requests_held", _requestsHeld));
         counters.Add(new("requests_waiting", _blocked.Count));
-        return new StatusResponse(_local.NodeId, _local.Name, _config.ClusterName, _node.Membership.CurrentView?.Id ?? ViewId.None,
-            _node.Membership.State.ToString().ToLowerInvariant(), _node.Membership.CurrentView?.ProtocolVersion ?? 0, BuildView().Members,
-            _node.Membership.EffectiveTimeouts(), counters, PeerCountersList());
+        counters.Add(new("view_members", _node.Membership.CurrentView?.Members.Count ?? 0));
+        return counters;
     }
 }

@@ -49,13 +49,20 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     private bool _stop;
     private int _exitCode;
     private StallMonitor _stalls = null!;
+    // The Prometheus endpoint ([metrics] listen), bound before the node starts so a taken port is a start-up error.
+    private PrometheusEndpoint? _prometheus;
+    private DaemonMetrics? _metrics;
+    private Instant _nextMetricsPublish;
 
     /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
     /// <param name="faults">TEST-ONLY transport faults (the test bed's <c>MUSTER_TEST_FAULTS</c>); null in production.</param>
+    /// <param name="notifier">systemd's notification socket, when run by systemd with <c>Type=notify</c>.</param>
     public ClusterDaemon(ClusterConfig config, NodeConfig local, Logger logger, Func<ulong> nextIncarnation,
-        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys, TransportFaultOptions? faults = null)
+        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys, TransportFaultOptions? faults = null,
+        SystemdNotifier? notifier = null)
     {
         _faults = faults;
+        _notifier = notifier;
         _keys = keys;
         _config = config;
         _local = local;
@@ -114,6 +121,11 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);
         try
         {
+            if (_config.Metrics.Listen is { } listen)
+            {
+                _prometheus = new PrometheusEndpoint(listen, DaemonMetrics.MeterName, _logger);
+            }
+
             _transport.Start(_queue.EnqueuePacket);
             _ipc.Start();
             _logger.Info(Category, $"node {_local.Name} ({self}) of cluster '{_config.ClusterName}' listening on " +
@@ -123,6 +135,8 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
         finally
         {
+            _prometheus?.Dispose();
+            _metrics?.Dispose();
             _ipc.StopAsync().GetAwaiter().GetResult();
             _transport.Dispose();
             _protector?.Dispose();
@@ -201,9 +215,17 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         var batch = new List<DaemonInput>();
         var now = MonotonicClock.Now();
         _now = now;
+        _startedAt = now;
         _node.Start(now);
+        NotifySystemd(now);
         // The loop wakes at least every heartbeat interval; a gap of two means it was not scheduled (schedmiss).
         _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _logger);
+        if (_prometheus is not null)
+        {
+            _metrics = new DaemonMetrics(BuildCounters());
+            _prometheus.Start();
+        }
+
         while (!_stop)
         {
             now = MonotonicClock.Now();
@@ -227,6 +249,14 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             {
                 batch.Clear();
                 _writes.Flush();
+            }
+
+            NotifySystemd(now);
+            if (_metrics is not null && now >= _nextMetricsPublish)
+            {
+                // Once a second: a scrape sees values at most that old, and the loop builds the list only then.
+                _metrics.Publish(BuildCounters());
+                _nextMetricsPublish = now + TimeSpan.FromSeconds(1);
             }
         }
     }
@@ -255,6 +285,12 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
 
         RetryBlocked(now);
+        if (_stop)
+        {
+            // A held request was a leave: the node is gone, and the requests behind it are not handled.
+            return;
+        }
+
         // Sends what this round's requests queued, in one batch.
         _node.Flush(now);
     }
@@ -318,6 +354,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     private void LeaveCluster(Instant now, string why)
     {
         _logger.Info(Category, $"leaving the cluster ({why})");
+        _notifier?.Stopping();
         _now = now;
         _node.Leave(now);
         _stop = true;
@@ -341,6 +378,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             case MembershipEventKind.ViewChanged:
                 AuditDepartures(ev.ViewChange!, _now);
                 OnViewChanged(ev.ViewChange!);
+                NotifyViewChanged(ev.ViewChange!.View);
                 break;
             case MembershipEventKind.LeftCluster:
                 _stop = true;

@@ -137,8 +137,10 @@ try
         return 1;
     }
 
+    // Set when systemd runs us with Type=notify (see contrib/systemd/musterd.service).
+    using var notifier = SystemdNotifier.FromEnvironment(logger);
     using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
-        store.StoreViewSequenceMark, keys, faults);
+        store.StoreViewSequenceMark, keys, faults, notifier);
     using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);
     return daemon.Run();
 }

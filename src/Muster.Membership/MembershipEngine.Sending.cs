@@ -89,8 +89,15 @@ public sealed partial class MembershipEngine
             }
         }
 
+        Submissions++;
         return SubmitResult.Accepted;
     }
+
+    /// <summary>
+    /// Messages accepted by <see cref="Submit"/> since the engine was made. The composed node's loop bound counts only
+    /// rounds in which its services submitted, not rounds that drain a backlog submitted earlier.
+    /// </summary>
+    internal long Submissions { get; private set; }
 
     /// <summary>Submits queued fragments within the windows and sends what the sequencer has ordered.</summary>
     private void Pump(Instant now, Outbox outbox)

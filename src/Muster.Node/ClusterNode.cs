@@ -18,8 +18,15 @@ namespace Muster.Node;
 /// </remarks>
 public sealed class ClusterNode
 {
-    /// <summary>How many rounds one input may take before the loop is declared stuck.</summary>
+    /// <summary>
+    /// How many rounds in a row in which a service submitted in reaction to what it was handed one input may take
+    /// before the loop is declared stuck. Rounds that only drain a backlog submitted before the input (a one-member view
+    /// sequences and delivers one window per round) do not count.
+    /// </summary>
     public const int MaxRounds = 64;
+
+    // An absolute bound besides: an engine whose flush kept producing events without end would hang the loop.
+    private const int MaxDrainRounds = 1_000_000;
 
     private readonly Outbox _outbox = new();
     private readonly List<GroupEvent> _groupEvents = [];
@@ -52,13 +59,17 @@ public sealed class ClusterNode
     /// <summary>When <see cref="Tick"/> is next due.</summary>
     public Instant NextDeadline => Membership.NextDeadline;
 
-    /// <summary>True once the node has left the cluster (after <see cref="Leave"/>): it takes no more input.</summary>
+    /// <summary>True once the node has left the cluster (after <see cref="Leave"/>): further input is ignored.</summary>
     public bool HasLeft { get; private set; }
 
     /// <summary>Starts the node: it begins sending heartbeats and waits to join a view.</summary>
     public void Start(Instant now)
     {
-        Enter();
+        if (!Enter())
+        {
+            return;
+        }
+
         Membership.Start(now, _outbox);
         Settle(now);
     }
@@ -66,7 +77,11 @@ public sealed class ClusterNode
     /// <summary>A datagram from <paramref name="source"/> (already authenticated and decrypted by the shell).</summary>
     public void OnPacket(NodeId source, ReadOnlySpan<byte> datagram, Instant now)
     {
-        Enter();
+        if (!Enter())
+        {
+            return;
+        }
+
         Membership.OnPacket(source, datagram, now, _outbox);
         Settle(now);
     }
@@ -74,7 +89,11 @@ public sealed class ClusterNode
     /// <summary>Timers: heartbeats, failure detection, retransmission, view-change deadlines.</summary>
     public void Tick(Instant now)
     {
-        Enter();
+        if (!Enter())
+        {
+            return;
+        }
+
         Membership.Tick(now, _outbox);
         Settle(now);
     }
@@ -85,7 +104,11 @@ public sealed class ClusterNode
     /// </summary>
     public void Flush(Instant now)
     {
-        Enter();
+        if (!Enter())
+        {
+            return;
+        }
+
         Membership.Flush(now, _outbox);
         Settle(now);
     }
@@ -93,12 +116,18 @@ public sealed class ClusterNode
     /// <summary>Leaves the cluster cleanly: the others install a view without us at once.</summary>
     public void Leave(Instant now)
     {
-        Enter();
+        if (!Enter())
+        {
+            return;
+        }
+
         Membership.Leave(now, _outbox);
         Settle(now);
     }
 
-    private void Enter()
+    // False when the input is to be ignored: the node has left (as the engine ignores it then; a shell that still
+    // has requests of that round queued must not fail on them).
+    private bool Enter()
     {
         // An effect handler that fed the node again would reorder effects (and recurse without bound).
         if (_settling)
@@ -106,10 +135,7 @@ public sealed class ClusterNode
             throw new InvalidOperationException("ClusterNode input while its effects are being handled: submit instead, the loop sends it");
         }
 
-        if (HasLeft)
-        {
-            throw new InvalidOperationException($"node {Membership.Self} has left the cluster and takes no more input");
-        }
+        return !HasLeft;
     }
 
     private void Settle(Instant now)
@@ -117,19 +143,22 @@ public sealed class ClusterNode
         _settling = true;
         try
         {
-            for (int round = 0; ; round++)
+            for (int reacting = 0, round = 0; ; round++)
             {
-                if (round == MaxRounds)
+                if (reacting == MaxRounds || round == MaxDrainRounds)
                 {
                     throw new NodeLoopException(
                         $"node {Membership.Self}: the effects loop did not settle in {MaxRounds} rounds; a service keeps submitting in reaction to its own deliveries");
                 }
 
+                long submissions = Membership.Submissions;
                 RunRound();
                 if (HasLeft)
                 {
                     return;
                 }
+
+                reacting = Membership.Submissions == submissions ? 0 : reacting + 1;
 
                 // What the group layer submitted in reaction (a view's sync, resubmissions) goes out now, not at the
                 // next input.

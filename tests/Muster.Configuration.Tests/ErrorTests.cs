@@ -97,6 +97,8 @@ public class ErrorTests
     [InlineData("\"10.0.0.256\"")]
     [InlineData("\"fe80::zz\"")]
     [InlineData("\"\"")]
+    // A host name with a valid port: the message used to be empty once the port had parsed.
+    [InlineData("\"db1:5405\"")]
     public void Parse_BadAddress_NamesKeyAndLine(string address)
     {
         string text = $"[cluster]\nname = \"x\"\n[[node]]\nid = 1\nname = \"a\"\naddresses = [\n  \"10.0.0.1\",\n  {address},\n]\n";
@@ -319,6 +321,27 @@ public class ErrorTests
     {
         ConfigException ex = TestConfig.Fails(WithTable("[logging]\n" + line), key, 8);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("listen = \"localhost:9464\"", "metrics.listen", "\"localhost:9464\" is not an IP address")]
+    [InlineData("listen = \"127.0.0.1:99999\"", "metrics.listen", "99999")]
+    [InlineData("listen = 9464", "metrics.listen", "127.0.0.1:9464")]
+    public void Parse_BadMetrics_IsAnError(string line, string key, string expected)
+    {
+        ConfigException ex = TestConfig.Fails(WithTable("[metrics]\n" + line), key, 8);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Metrics_ListenWithAndWithoutPort_AndOffByDefault()
+    {
+        Assert.Null(ConfigLoader.Parse(WithTable(""), "t.toml").Metrics.Listen);
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9100),
+            ConfigLoader.Parse(WithTable("[metrics]\nlisten = \"127.0.0.1:9100\""), "t.toml").Metrics.Listen);
+        var c = ConfigLoader.Parse(WithTable("[metrics]\nlisten = \"127.0.0.1\""), "t.toml");
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, MetricsOptions.DefaultPort), c.Metrics.Listen);
+        Assert.Equal(c, ConfigLoader.Parse(ConfigWriter.Write(c), "written.toml"));
     }
 
     [Theory]

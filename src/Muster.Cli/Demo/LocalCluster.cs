@@ -20,6 +20,9 @@ internal sealed class LocalNode
     public required string KeyPath { get; init; }
     public Process? Process { get; set; }
     public bool Running => Process is { HasExited: false };
+
+    /// <summary>Extra environment variables for the daemon (tests: a fake systemd notification socket).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
 }
 
 /// <summary>
@@ -151,6 +154,11 @@ internal sealed class LocalCluster : IAsyncDisposable
         foreach (string arg in prefix)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in node.Environment)
+        {
+            info.Environment[name] = value;
         }
 
         info.ArgumentList.Add("--config");
