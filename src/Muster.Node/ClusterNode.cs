@@ -60,7 +60,7 @@ public sealed class ClusterNode
     public Instant NextDeadline => Membership.NextDeadline;
 
     /// <summary>True once the node has left the cluster (after <see cref="Leave"/>): further input is ignored.</summary>
-    public bool HasLeft { get; private set; }
+    public bool HasLeft => Membership.State == NodeState.Left;
 
     /// <summary>Starts the node: it begins sending heartbeats and waits to join a view.</summary>
     public void Start(Instant now)
@@ -145,10 +145,16 @@ public sealed class ClusterNode
         {
             for (int reacting = 0, round = 0; ; round++)
             {
-                if (reacting == MaxRounds || round == MaxDrainRounds)
+                if (reacting == MaxRounds)
                 {
                     throw new NodeLoopException(
                         $"node {Membership.Self}: the effects loop did not settle in {MaxRounds} rounds; a service keeps submitting in reaction to its own deliveries");
+                }
+
+                if (round == MaxDrainRounds)
+                {
+                    throw new NodeLoopException(
+                        $"node {Membership.Self}: the effects loop did not settle in {MaxDrainRounds} rounds; the engine keeps producing output");
                 }
 
                 long submissions = Membership.Submissions;
@@ -200,11 +206,6 @@ public sealed class ClusterNode
             if (ev.Kind != MembershipEventKind.Log && ev.Kind != MembershipEventKind.LeftCluster)
             {
                 Groups.OnMembershipEvent(ev, _groupEvents);
-            }
-
-            if (ev.Kind == MembershipEventKind.LeftCluster)
-            {
-                HasLeft = true;
             }
 
             _effects.OnEvent(ev, _groupEvents);
