@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Muster.Integration.Tests;
 
-// The repository's unit file (contrib/systemd/musterd.service) is one systemd accepts.
+// The repository's unit file (contrib/systemd/musterd.service) is one systemd accepts. In the daemon collection,
+// like every test here that starts a process: a process starting beside a timing-sensitive link test competes with it
+// for the 2 cores.
+[Collection(DaemonCollection.Name)]
 public class SystemdUnitTests
 {
     [Fact]
