@@ -1,6 +1,6 @@
 using Muster.Core;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 using Muster.Node;
 
 namespace Muster.Fuzz.Targets;
@@ -75,6 +75,8 @@ internal sealed class FuzzNode : INodeEffects
     }
 
     void INodeEffects.OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
+
+    void INodeEffects.OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
 }
 
 /// <summary>What one recorded input to a node was.</summary>

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using Muster.Core;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
+using Muster.Wire;
 
 namespace Muster.Fuzz.Targets;
 
@@ -27,10 +28,11 @@ public static class GroupTarget
         }
 
         var node = ClusterScript.Instance.Replay(new NodeId(3));
-        var events = new List<GroupEvent>();
+        // Fed through the node's own routing (ClusterNode.Inject), as the engine's events are.
+        var now = ClusterScript.Instance.End;
         if ((input[0] & 1) != 0 && node.Engine.CurrentView is { } view)
         {
-            node.Groups.OnMembershipEvent(MembershipEvent.Changed(new ViewChange(view, view, [], [])), events);
+            node.Node.Inject(MembershipEvent.Changed(new ViewChange(view, view, [], [])), now);
         }
 
         var records = input[1..];
@@ -40,7 +42,7 @@ public static class GroupTarget
             var sender = new MemberId(new NodeId((uint)(records[2] % 3) + 1), ClusterScript.Incarnation);
             byte[] payload = records.Slice(3, length).ToArray();
             records = records[(3 + length)..];
-            node.Groups.OnMembershipEvent(MembershipEvent.Delivered(sender, messageNo, payload), events);
+            node.Node.Inject(MembershipEvent.Delivered(sender, messageNo, ServiceId.Groups, payload), now);
         }
 
         _ = node.Groups.Snapshot();

@@ -15,7 +15,7 @@ namespace Muster.Fuzz.Targets;
 /// Random bytes almost never carry the right magic, version, cluster hash and sender, so every mode but
 /// <see cref="PacketMode.RawDatagram"/> puts a valid header in front of the fuzzed bodies; those read the rest of the
 /// input as records: u16 body length, one control byte, the body.</para>
-/// <para>Control byte: bits 0-3 the packet type (value % 12 + 1); bits 4-5 the sender (0 and 1: the first or second
+/// <para>Control byte: bits 0-3 the packet type (value % 13 + 1); bits 4-5 the sender (0 and 1: the first or second
 /// other node; 2: the first claims to be the second; 3: a node outside the configuration); bit 6: advance the clock
 /// 50 ms and tick after the packet; bit 7: no header, the body is the whole datagram.</para>
 /// <para>Modes 5 to 7 put the envelope of encrypted traffic in front (<see cref="SealedTarget"/>).</para>
@@ -150,7 +150,7 @@ public static class PacketTarget
             var body = records.Slice(recordHeader, length);
             records = records[(recordHeader + length)..];
 
-            var type = (PacketType)((control & 0x0F) % 12 + 1);
+            var type = (PacketType)((control & 0x0F) % 13 + 1);
             (NodeId source, NodeId claimed) = ((control >> 4) & 3) switch
             {
                 0 => (others[0], others[0]),

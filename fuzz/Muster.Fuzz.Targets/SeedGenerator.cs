@@ -4,8 +4,8 @@ using Muster.Ipc.Contracts;
 using Muster.Security;
 using Muster.Wire;
 using Muster.Wire.Messages;
-using GroupOp = Muster.Membership.Groups.GroupOp;
-using GroupWire = Muster.Membership.Groups.GroupWire;
+using GroupOp = Muster.Node.Groups.GroupOp;
+using GroupWire = Muster.Node.Groups.GroupWire;
 using IpcGroupMember = Muster.Ipc.Contracts.GroupMember;
 
 namespace Muster.Fuzz.Targets;
@@ -244,18 +244,18 @@ public static class SeedGenerator
         var heartbeat = new Heartbeat(view, 2, 3, 3, view.Sequence, [new NodeId(1), new NodeId(3)], Digest);
         yield return (PacketType.Heartbeat, "heartbeat", Encode(heartbeat.EncodedSize, (ref WireWriter w) => heartbeat.Write(ref w)));
 
-        var fragment = new Fragment(1, new NodeId(2), 9, 0, 1, payload);
-        byte[] data = new byte[DataHeader.Size + fragment.EncodedSize];
+        var fragment = new Fragment(1, new NodeId(2), 9, 0, 1, ServiceId.Groups, payload);
+        byte[] data = new byte[DataHeader.Size + Fragment.Overhead + payload.Length];
         var dw = new WireWriter(data);
         new DataHeader(view, 1).Write(ref dw);
-        fragment.Write(ref dw);
+        fragment.Write(ref dw, WireProtocol.MaxVersion);
         yield return (PacketType.Data, "data", data);
 
         byte[] ordered = new byte[OrderedHeader.Size + (2 * Fragment.Overhead) + 10];
         var ow = new WireWriter(ordered);
         new OrderedHeader(view, 1, 2, 2).Write(ref ow);
-        new Fragment(1, new NodeId(2), 9, 0, 2, "first"u8).Write(ref ow);
-        new Fragment(2, new NodeId(2), 9, 1, 2, "secnd"u8).Write(ref ow);
+        new Fragment(1, new NodeId(2), 9, 0, 2, ServiceId.Groups, "first"u8).Write(ref ow, WireProtocol.MaxVersion);
+        new Fragment(2, new NodeId(2), 9, 1, 2, ServiceId.Groups, "secnd"u8).Write(ref ow, WireProtocol.MaxVersion);
         yield return (PacketType.Ordered, "ordered-two-fragments", ordered);
 
         yield return (PacketType.Ack, "ack", Encode(Ack.Size, (ref WireWriter w) => new Ack(view, 2).Write(ref w)));
@@ -275,6 +275,11 @@ public static class SeedGenerator
             [new Departure(new MemberId(new NodeId(3), 0), DepartureReason.Restarted)]);
         yield return (PacketType.Install, "install", Encode(install.EncodedSize, (ref WireWriter w) => install.Write(ref w)));
         yield return (PacketType.Leave, "leave", Encode(Leave.Size, (ref WireWriter w) => new Leave(view).Write(ref w)));
+        yield return (PacketType.Service, "service-direct", Encode(DirectHeader.Size + 5, (ref WireWriter w) =>
+        {
+            new DirectHeader(view, ServiceId.Groups).Write(ref w);
+            w.WriteBytes("hello"u8);
+        }));
         var refuse = new Refuse(RefuseReason.ConfigVersion, 7, []);
         yield return (PacketType.Refuse, "refuse", Encode(refuse.EncodedSize, (ref WireWriter w) => refuse.Write(ref w)));
         // A node-list refusal from a node that lists only 1 and 2: its entries, and its digest as the value.
@@ -301,7 +306,7 @@ public static class SeedGenerator
                 continue;
             }
 
-            for (int i = 0; i < batch.Count && Fragment.TryRead(ref r, out var f); i++)
+            for (int i = 0; i < batch.Count && Fragment.TryRead(ref r, header.Version, out var f); i++)
             {
                 highest = Math.Max(highest, f.Sequence);
                 if (f.Sender == new NodeId(2) && f.MessageNo >= nextMessageNo)
@@ -312,11 +317,11 @@ public static class SeedGenerator
         }
 
         byte[] payload = GroupWire.Encode(GroupOp.Multicast, ClusterScript.GroupName, 102, "next"u8);
-        var fragment = new Fragment(highest + 1, new NodeId(2), nextMessageNo, 0, 1, payload);
-        byte[] body = new byte[OrderedHeader.Size + fragment.EncodedSize];
+        var fragment = new Fragment(highest + 1, new NodeId(2), nextMessageNo, 0, 1, ServiceId.Groups, payload);
+        byte[] body = new byte[OrderedHeader.Size + Fragment.Overhead + payload.Length];
         var w = new WireWriter(body);
         new OrderedHeader(view, highest, highest + 1, 1).Write(ref w);
-        fragment.Write(ref w);
+        fragment.Write(ref w, WireProtocol.MaxVersion);
         return body;
     }
 

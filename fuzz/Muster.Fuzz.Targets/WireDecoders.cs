@@ -27,7 +27,7 @@ internal static class WireDecoders
 
         // The same bytes as the body of every packet type: the decoders must not rely on the header having been
         // checked.
-        for (var type = PacketType.Heartbeat; type <= PacketType.Refuse; type++)
+        for (var type = PacketType.Heartbeat; type <= PacketType.Service; type++)
         {
             DecodeBody(type, bytes);
         }
@@ -81,7 +81,7 @@ internal static class WireDecoders
                 {
                     Check(DataHeader.Size, (ref WireWriter w) => data.Write(ref w),
                         (ref WireReader x) => DataHeader.TryRead(ref x, out var d) ? Encode(DataHeader.Size, (ref WireWriter w) => d.Write(ref w)) : null);
-                    DecodeFragments(ref r, data.Count);
+                    DecodeFragmentsAtEveryVersion(r, data.Count);
                 }
 
                 break;
@@ -90,7 +90,15 @@ internal static class WireDecoders
                 {
                     Check(OrderedHeader.Size, (ref WireWriter w) => ordered.Write(ref w),
                         (ref WireReader x) => OrderedHeader.TryRead(ref x, out var o) ? Encode(OrderedHeader.Size, (ref WireWriter w) => o.Write(ref w)) : null);
-                    DecodeFragments(ref r, ordered.Count);
+                    DecodeFragmentsAtEveryVersion(r, ordered.Count);
+                }
+
+                break;
+            case PacketType.Service:
+                if (DirectHeader.TryRead(ref r, out var direct))
+                {
+                    Check(DirectHeader.Size, (ref WireWriter w) => direct.Write(ref w),
+                        (ref WireReader x) => DirectHeader.TryRead(ref x, out var d) ? Encode(DirectHeader.Size, (ref WireWriter w) => d.Write(ref w)) : null);
                 }
 
                 break;
@@ -169,25 +177,42 @@ internal static class WireDecoders
         }
     }
 
-    private static void DecodeFragments(ref WireReader r, ushort count)
+    // The same bytes are read as each wire version lays fragments out (version 3 adds the service id): a decoder
+    // must survive both whatever the header claims.
+    private static void DecodeFragmentsAtEveryVersion(WireReader r, ushort count)
+    {
+        for (byte version = WireProtocol.MinVersion; version <= WireProtocol.MaxVersion; version++)
+        {
+            var copy = r;
+            DecodeFragments(ref copy, count, version);
+        }
+    }
+
+    private static void DecodeFragments(ref WireReader r, ushort count, byte version)
     {
         for (int i = 0; i < count && i < MaxFragments; i++)
         {
-            if (!Fragment.TryRead(ref r, out var fragment))
+            if (!Fragment.TryRead(ref r, version, out var fragment))
             {
                 return;
             }
 
+            if (version < WireProtocol.ServiceVersion && fragment.Service != ServiceId.Groups)
+            {
+                throw new FuzzCheckException("a version-2 fragment decoded with another service than the group layer's");
+            }
+
             // A copy: the decoded fragment's payload points into the input, which the writer must not capture.
             var copy = new Fragment(fragment.Sequence, fragment.Sender, fragment.MessageNo, fragment.Index, fragment.Count,
-                fragment.Payload.ToArray());
-            byte[] encoded = new byte[copy.EncodedSize];
+                fragment.Service, fragment.Payload.ToArray());
+            byte[] encoded = new byte[Fragment.OverheadAt(version) + copy.Payload.Length];
             var w = new WireWriter(encoded);
-            copy.Write(ref w);
+            copy.Write(ref w, version);
             var again = new WireReader(encoded);
-            if (!Fragment.TryRead(ref again, out var decoded) || again.Remaining != 0 ||
+            if (!Fragment.TryRead(ref again, version, out var decoded) || again.Remaining != 0 ||
                 decoded.Sequence != fragment.Sequence || decoded.Sender != fragment.Sender ||
                 decoded.MessageNo != fragment.MessageNo || decoded.Index != fragment.Index ||
+                decoded.Service != fragment.Service ||
                 decoded.Count != fragment.Count || !decoded.Payload.SequenceEqual(fragment.Payload))
             {
                 throw new FuzzCheckException("a decoded fragment does not survive encode and decode");

@@ -3,7 +3,7 @@ using Muster.Core;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 
 namespace Muster.Daemon;
 

@@ -6,8 +6,9 @@ using Muster.Daemon.Host;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 using Muster.Node;
+using Muster.Node.Services;
 using Muster.Security;
 using Muster.Transport;
 using Muster.Transport.Faults;
@@ -388,6 +389,14 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         DispatchGroupEvents(groupEvents);
     }
 
+    void INodeEffects.OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => DispatchGroupEvents(groupEvents);
+
+    void INodeEffects.OnServiceEffect(ServiceId service, ServiceEffect effect) =>
+        // No service of this build asks the shell for anything yet; a new effect type must be wired here, not lost.
+        _logger.Write(LogLevel.Error, "node", $"{service} asked for an effect musterd does not carry out: {effect}");
+
+    void INodeEffects.Log(LogLevel level, string text) => _logger.Write(level, "node", text);
+
     private void DispatchGroupEvents(IReadOnlyList<GroupEvent> groupEvents)
     {
         foreach (var ev in groupEvents)
@@ -427,8 +436,8 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
     public void Dispose() => _transport?.Dispose();
 
-    private static Ipc.Contracts.GroupMember ToIpc(Membership.Groups.GroupMember m) => new(m.Node, m.ProcessId);
+    private static Ipc.Contracts.GroupMember ToIpc(Node.Groups.GroupMember m) => new(m.Node, m.ProcessId);
 
-    private static Ipc.Contracts.GroupMemberChange ToIpc(Membership.Groups.GroupMemberChange c) =>
+    private static Ipc.Contracts.GroupMemberChange ToIpc(Node.Groups.GroupMemberChange c) =>
         new(ToIpc(c.Member), (Ipc.Contracts.GroupChangeReason)(byte)c.Reason);
 }

@@ -33,6 +33,18 @@ public sealed class MembershipCounters
     /// <summary>Own messages handed back unsent at such a view change, to be submitted again in order.</summary>
     public long Returned;
 
+    /// <summary>Point-to-point service messages sent (or delivered to this node itself).</summary>
+    public long DirectSent;
+
+    /// <summary>Point-to-point service messages received from members of the current view.</summary>
+    public long DirectReceived;
+
+    /// <summary>Point-to-point messages refused because too many were queued.</summary>
+    public long DirectRejected;
+
+    /// <summary>Queued point-to-point messages dropped because the view they were for ended first.</summary>
+    public long DirectDropped;
+
     /// <summary>Name/value pairs in a stable order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
     [
@@ -61,5 +73,9 @@ public sealed class MembershipCounters
         new("reassembly_errors", Reassembly),
         new("data_out_of_order", DataOutOfOrder),
         new("data_window_full", DataWindowFull),
+        new("direct_sent", DirectSent),
+        new("direct_received", DirectReceived),
+        new("direct_rejected", DirectRejected),
+        new("direct_dropped", DirectDropped),
     ];
 }

@@ -30,6 +30,7 @@ public sealed partial class MembershipEngine
     private sealed class Reassembly
     {
         public ulong MessageNo;
+        public ServiceId Service;
         public int NextIndex;
         public int Bytes;
         public List<byte[]> Parts { get; } = [];
@@ -94,7 +95,7 @@ public sealed partial class MembershipEngine
                held.Remove(_expectedSubmit[sender], out var next))
         {
             _expectedSubmit[sender] = next.Sequence + 1;
-            Sequence(sender, next.MessageNo, next.Index, next.Count, next.Payload);
+            Sequence(sender, next.MessageNo, next.Index, next.Count, next.Service, next.Payload);
         }
 
         // Anything left below the new expectation is stale.
@@ -107,16 +108,16 @@ public sealed partial class MembershipEngine
         }
     }
 
-    private void Sequence(NodeId sender, ulong messageNo, ushort index, ushort count, byte[] payload)
+    private void Sequence(NodeId sender, ulong messageNo, ushort index, ushort count, ServiceId service, byte[] payload)
     {
-        var entry = new LogEntry(++_nextSequence, sender, messageNo, index, count, payload);
+        var entry = new LogEntry(++_nextSequence, sender, messageNo, index, count, service, payload);
         _log[entry.Sequence] = entry;
         _broadcast.Add(entry);
         _highestKnown = _nextSequence;
         Counters.FragmentsSequenced++;
     }
 
-    private bool OnData(PeerState peer, ref WireReader reader)
+    private bool OnData(PeerState peer, ref WireReader reader, byte version)
     {
         if (!DataHeader.TryRead(ref reader, out var header))
         {
@@ -132,12 +133,12 @@ public sealed partial class MembershipEngine
 
         for (int i = 0; i < header.Count; i++)
         {
-            if (!Fragment.TryRead(ref reader, out var fragment) || fragment.Sender != peer.Node)
+            if (!Fragment.TryRead(ref reader, version, out var fragment) || fragment.Sender != peer.Node)
             {
                 return false;
             }
 
-            if (!accept || fragment.Payload.Length > _options.FragmentPayloadSize)
+            if (!accept || fragment.Payload.Length > _options.ReceivedFragmentLimit)
             {
                 continue;
             }
@@ -155,7 +156,7 @@ public sealed partial class MembershipEngine
                 // Arrived ahead of an earlier one (reordering): hold it until the gap fills.
                 var held = HeldFor(peer.Node);
                 held.TryAdd(fragment.Sequence, new LogEntry(fragment.Sequence, peer.Node, fragment.MessageNo, fragment.Index,
-                    fragment.Count, fragment.Payload.ToArray()));
+                    fragment.Count, fragment.Service, fragment.Payload.ToArray()));
                 continue;
             }
 
@@ -166,7 +167,7 @@ public sealed partial class MembershipEngine
             }
 
             _expectedSubmit[peer.Node] = expected + 1;
-            Sequence(peer.Node, fragment.MessageNo, fragment.Index, fragment.Count, fragment.Payload.ToArray());
+            Sequence(peer.Node, fragment.MessageNo, fragment.Index, fragment.Count, fragment.Service, fragment.Payload.ToArray());
             SequenceHeld(peer.Node);
         }
 
@@ -211,20 +212,22 @@ public sealed partial class MembershipEngine
 
     private byte[] EncodeOrdered(List<LogEntry> entries, int start, int end, int size, out int length)
     {
+        // Begin stamps the view's wire version on the header; the fragments are laid out for that version.
+        byte version = _view!.ProtocolVersion;
         var w = Begin(PacketType.Ordered, OrderedHeader.Size + size, out byte[] buffer);
         new OrderedHeader(_view!.Id, IsSequencer ? _stable : 0, IsSequencer ? _nextSequence : _highestKnown,
             (ushort)(end - start)).Write(ref w);
         for (int i = start; i < end; i++)
         {
             var e = entries[i];
-            new Fragment(e.Sequence, e.Sender, e.MessageNo, e.Index, e.Count, e.Payload).Write(ref w);
+            new Fragment(e.Sequence, e.Sender, e.MessageNo, e.Index, e.Count, e.Service, e.Payload).Write(ref w, version);
         }
 
         length = w.Position;
         return buffer;
     }
 
-    private bool OnOrdered(PeerState peer, ref WireReader reader, Instant now, Outbox outbox)
+    private bool OnOrdered(PeerState peer, ref WireReader reader, byte version, Instant now, Outbox outbox)
     {
         if (!OrderedHeader.TryRead(ref reader, out var header))
         {
@@ -242,20 +245,20 @@ public sealed partial class MembershipEngine
         ulong limit = _state == NodeState.Flushing && _cutoff is not null ? _cutoff.Value : window;
         for (int i = 0; i < header.Count; i++)
         {
-            if (!Fragment.TryRead(ref reader, out var fragment))
+            if (!Fragment.TryRead(ref reader, version, out var fragment))
             {
                 return false;
             }
 
             ulong seq = fragment.Sequence;
             if (seq == 0 || seq <= _delivered || seq > limit || seq > window || _log.ContainsKey(seq) ||
-                !_view!.Contains(fragment.Sender) || fragment.Payload.Length > _options.FragmentPayloadSize)
+                !_view!.Contains(fragment.Sender) || fragment.Payload.Length > _options.ReceivedFragmentLimit)
             {
                 continue;
             }
 
             _log[seq] = new LogEntry(seq, fragment.Sender, fragment.MessageNo, fragment.Index, fragment.Count,
-                fragment.Payload.ToArray());
+                fragment.Service, fragment.Payload.ToArray());
             if (fragment.Sender == Self.Node)
             {
                 MarkSequenced(fragment.MessageNo, fragment.Index, now);
@@ -339,11 +342,11 @@ public sealed partial class MembershipEngine
         {
             if (entry.Index == 0)
             {
-                _partials[entry.Sender] = new Reassembly { MessageNo = entry.MessageNo };
+                _partials[entry.Sender] = new Reassembly { MessageNo = entry.MessageNo, Service = entry.Service };
             }
 
             if (!_partials.TryGetValue(entry.Sender, out var partial) || partial.MessageNo != entry.MessageNo ||
-                partial.NextIndex != entry.Index || partial.Bytes + entry.Payload.Length > _options.MaxMessageSize)
+                partial.NextIndex != entry.Index || partial.Service != entry.Service || partial.Bytes + entry.Payload.Length > _options.MaxMessageSize)
             {
                 // Every node sees the same sequence, so every node drops the same broken message.
                 Counters.Reassembly++;
@@ -375,7 +378,7 @@ public sealed partial class MembershipEngine
         _view!.TryGetMember(entry.Sender, out var sender);
         Counters.MessagesDelivered++;
         Counters.BytesDelivered += whole.Length;
-        outbox.Events.Add(MembershipEvent.Delivered(sender, entry.MessageNo, whole));
+        outbox.Events.Add(MembershipEvent.Delivered(sender, entry.MessageNo, entry.Service, whole));
         if (entry.Sender == Self.Node)
         {
             CompleteOwn(entry.MessageNo, outbox);

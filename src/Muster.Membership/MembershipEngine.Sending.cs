@@ -15,6 +15,11 @@ public enum SubmitResult
     TooBig = 3,
     /// <summary>The node has left the cluster.</summary>
     NotRunning = 4,
+    /// <summary>
+    /// The current view's wire version cannot carry this service's messages (a member speaks only version 2, which
+    /// carries the group layer alone). Try again after a view change.
+    /// </summary>
+    NotSupported = 5,
 }
 
 // Local senders: messages are split into fragments, submitted to the sequencer within a window, and count as sent
@@ -50,11 +55,30 @@ public sealed partial class MembershipEngine
     /// its per-view sync this way, right after a view change.
     /// </param>
     /// <param name="force">Skip flow control (bounded control-plane messages such as "this process died").</param>
-    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool control = false, bool force = false)
+    public SubmitResult Submit(ReadOnlySpan<byte> payload, bool control = false, bool force = false) =>
+        Submit(ServiceId.Groups, payload, control, force);
+
+    /// <summary>Queues a message of <paramref name="service"/> for ordered delivery to every member of the view.</summary>
+    /// <param name="service">The service it belongs to: delivered with this id, on every member.</param>
+    /// <param name="payload">The message; copied.</param>
+    /// <param name="control">See <see cref="Submit(ReadOnlySpan{byte}, bool, bool)"/>.</param>
+    /// <param name="force">Skip flow control.</param>
+    public SubmitResult Submit(ServiceId service, ReadOnlySpan<byte> payload, bool control = false, bool force = false)
     {
         if (_state == NodeState.Left)
         {
             return SubmitResult.NotRunning;
+        }
+
+        if (!service.IsValid)
+        {
+            throw new ArgumentException("service id 0 is not a service", nameof(service));
+        }
+
+        if (!Carries(_view, service))
+        {
+            Counters.SubmitsRejected++;
+            return SubmitResult.NotSupported;
         }
 
         if (payload.Length > _options.MaxMessageSize)
@@ -69,7 +93,7 @@ public sealed partial class MembershipEngine
             return SubmitResult.TryAgain;
         }
 
-        var message = new OutgoingMessage(payload.ToArray(), _options.FragmentPayloadSize, control);
+        var message = new OutgoingMessage(service, payload.ToArray(), _options.FragmentPayloadSize, control);
         _pendingBytes += payload.Length;
         if (control && _submitNode is not null && _submitFragment == 0)
         {
@@ -99,6 +123,17 @@ public sealed partial class MembershipEngine
     /// </summary>
     internal long Submissions { get; private set; }
 
+    /// <summary>
+    /// True when a view of <paramref name="view"/>'s wire version carries messages of <paramref name="service"/>:
+    /// version 2 carries only the group layer's. Before the first view anything may queue; what the first view cannot
+    /// carry is handed back at its install.
+    /// </summary>
+    private static bool Carries(View? view, ServiceId service) =>
+        service == ServiceId.Groups || view is null || view.ProtocolVersion >= WireProtocol.ServiceVersion;
+
+    /// <summary>True when the current view carries messages of <paramref name="service"/> (see <see cref="SubmitResult.NotSupported"/>).</summary>
+    public bool CanCarry(ServiceId service) => Carries(_view, service);
+
     /// <summary>Submits queued fragments within the windows and sends what the sequencer has ordered.</summary>
     private void Pump(Instant now, Outbox outbox)
     {
@@ -112,7 +147,7 @@ public sealed partial class MembershipEngine
                     ushort index = _submitFragment;
                     AdvanceSubmitCursor();
                     // The cursor numbered the message if this was its first fragment.
-                    Sequence(Self.Node, message.MessageNo, index, message.FragmentCount,
+                    Sequence(Self.Node, message.MessageNo, index, message.FragmentCount, message.Service,
                         message.Fragment(index, _options.FragmentPayloadSize).ToArray());
                 }
             }
@@ -137,6 +172,7 @@ public sealed partial class MembershipEngine
         }
 
         FlushBroadcast(outbox);
+        SendDirects(outbox);
         DeliverReady(now, outbox);
         MaybeAck(outbox);
     }
@@ -198,12 +234,13 @@ public sealed partial class MembershipEngine
     private void SendDataBatch(List<(ulong SubmitSeq, OutgoingMessage Message, ushort Index)> batch, int size, Outbox outbox)
     {
         var view = _view!;
+        // Begin stamps the view's wire version on the header; the fragments are laid out for that version.
         var w = Begin(PacketType.Data, DataHeader.Size + size, out byte[] buffer);
         new DataHeader(view.Id, (ushort)batch.Count).Write(ref w);
         foreach (var (submitSeq, message, index) in batch)
         {
-            new Fragment(submitSeq, Self.Node, message.MessageNo, index, message.FragmentCount,
-                message.Fragment(index, _options.FragmentPayloadSize)).Write(ref w);
+            new Fragment(submitSeq, Self.Node, message.MessageNo, index, message.FragmentCount, message.Service,
+                message.Fragment(index, _options.FragmentPayloadSize)).Write(ref w, view.ProtocolVersion);
         }
 
         Send(view.Sequencer, buffer, w.Position, outbox);
@@ -307,12 +344,44 @@ public sealed partial class MembershipEngine
                 if (unknown)
                 {
                     Counters.OutcomeUnknown++;
-                    outbox.Events.Add(MembershipEvent.Unknown(Self, message.MessageNo, message.Payload));
+                    outbox.Events.Add(MembershipEvent.Unknown(Self, message.MessageNo, message.Service, message.Payload));
                 }
                 else
                 {
                     Counters.Returned++;
-                    outbox.Events.Add(MembershipEvent.Returned(Self, message.Payload));
+                    outbox.Events.Add(MembershipEvent.Returned(Self, message.Service, message.Payload));
+                }
+            }
+
+            node = next;
+        }
+
+        if (_submitNode is not null && _submitNode.List is null)
+        {
+            _submitNode = _sendQueue.First;
+            _submitFragment = 0;
+        }
+    }
+
+    /// <summary>
+    /// At the install of a view whose wire version cannot carry some queued messages (a version-2 node joined): they
+    /// are handed back unsent, in order, so their service can decide. Nothing of another service is queued between
+    /// them and the group layer's messages that stay, so each service's own order is kept.
+    /// </summary>
+    private void ReturnUncarried(View view, Outbox outbox)
+    {
+        for (var node = _sendQueue.First; node is not null;)
+        {
+            var next = node.Next;
+            var message = node.Value;
+            if (!Carries(view, message.Service))
+            {
+                _sendQueue.Remove(node);
+                _pendingBytes -= message.Payload.Length;
+                if (!message.Control)
+                {
+                    Counters.Returned++;
+                    outbox.Events.Add(MembershipEvent.Returned(Self, message.Service, message.Payload));
                 }
             }
 

@@ -744,6 +744,8 @@ public sealed partial class MembershipEngine
             GiveUpSubmittedIn(previous.Id, outbox);
         }
 
+        ReturnUncarried(view, outbox);
+
         ResetOrdering(view);
         _view = view;
         _viewInstalledAt = now;
@@ -796,11 +798,14 @@ public sealed partial class MembershipEngine
                         : _attempt.Promises.ContainsKey(m.Node) || _attempt.Refused.Contains(m.Node)))
                     .ToList();
                 var takenBack = LeftOutViewMates(missing, now);
+                var newcomers = Newcomers(now);
                 foreach (var m in missing)
                 {
                     // It did not answer in time: leave it out of the next proposal for a while, so we converge. Not
-                    // when it most likely ignored us because we took its view in part (see LeftOutViewMates).
-                    if (takenBack.Count == 0 || _peers[m.Node].View != _peers[takenBack[0]].View)
+                    // when it most likely ignored us because we took its view in part (see LeftOutViewMates), nor
+                    // when the next proposal takes nodes this one left out (see NextProposalGrows).
+                    bool ignoredUs = IgnoredForANewcomer(_peers[m.Node], newcomers, now);
+                    if (!ignoredUs && (takenBack.Count == 0 || _peers[m.Node].View != _peers[takenBack[0]].View))
                     {
                         _peers[m.Node].ExcludedUntil = now + _options.FailureTimeout;
                     }
@@ -884,6 +889,53 @@ public sealed partial class MembershipEngine
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The nodes the next proposal would take that the timed-out one left out (we did not hear them both ways when we
+    /// proposed, and do now).
+    /// </summary>
+    private List<NodeId> Newcomers(Instant now)
+    {
+        // The proposal's own choice (a clique of the candidates), not every candidate: a member that keeps ignoring us
+        // for a node the next proposal would not take after all must be left out in the end.
+        var result = new List<NodeId>();
+        foreach (var member in WithoutSplitViews(Clique(Candidates(now), now), now))
+        {
+            if (member.Node != Self.Node && !_attempt!.Includes(member.Node))
+            {
+                result.Add(member.Node);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// True when a member that did not answer most likely ignored us because of a newcomer: it is in another view, it
+    /// hears the newcomer, and a member of a view ignores a merge that leaves out one of its view it hears both ways,
+    /// even one whose heartbeats still name an older view it never left (it missed an install). Leaving that member
+    /// out in turn made the next proposal take the newcomer and leave the member out, and a view was installed that
+    /// reported a healthy node unreachable (seed 375). The next proposal takes both; if it times out on the member
+    /// again, with no newcomer, it is left out.
+    /// </summary>
+    private bool IgnoredForANewcomer(PeerState member, List<NodeId> newcomers, Instant now)
+    {
+        if (newcomers.Count == 0 || member.View.IsNone || member.View == _view?.Id || !IsAlive(member, now) ||
+            !member.Hears(Self.Node))
+        {
+            return false;
+        }
+
+        foreach (var node in newcomers)
+        {
+            if (member.Hears(node) && _peers[node].Hears(member.Node))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool HasViewChangeWork() =>

@@ -280,8 +280,8 @@ public sealed partial class MembershipEngine
         bool ok = header.Type switch
         {
             PacketType.Heartbeat => OnHeartbeat(peer, ref reader, now, outbox),
-            PacketType.Data => OnData(peer, ref reader),
-            PacketType.Ordered => OnOrdered(peer, ref reader, now, outbox),
+            PacketType.Data => OnData(peer, ref reader, header.Version),
+            PacketType.Ordered => OnOrdered(peer, ref reader, header.Version, now, outbox),
             PacketType.Ack => OnAck(peer, ref reader),
             PacketType.Nack => OnNack(peer, ref reader, outbox),
             PacketType.Prepare => OnPrepare(peer, ref reader, now, outbox),
@@ -291,6 +291,7 @@ public sealed partial class MembershipEngine
             PacketType.Install => OnInstall(peer, ref reader, now, outbox),
             PacketType.Leave => OnLeave(peer, ref reader, now, outbox),
             PacketType.Refuse => OnRefuse(peer, ref reader, now, outbox),
+            PacketType.Service => OnDirect(peer, ref reader, header.Version, outbox),
             _ => false,
         };
 

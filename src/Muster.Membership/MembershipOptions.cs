@@ -1,5 +1,6 @@
 using Muster.Core;
 using Muster.Wire;
+using Muster.Wire.Messages;
 
 namespace Muster.Membership;
 
@@ -52,6 +53,9 @@ public sealed record MembershipOptions
     /// <summary>Bytes of local messages queued but not yet delivered back to this node.</summary>
     public long MaxPendingBytes { get; init; } = 8L * 1024 * 1024;
 
+    /// <summary>Point-to-point service messages queued between two flushes, at most.</summary>
+    public int MaxQueuedDirect { get; init; } = 4096;
+
     /// <summary>Oldest wire version this node speaks.</summary>
     public byte MinProtocolVersion { get; init; } = WireProtocol.MinVersion;
 
@@ -61,8 +65,14 @@ public sealed record MembershipOptions
     /// <summary>Payload bytes of one fragment, given the datagram size.</summary>
     public int FragmentPayloadSize => MaxDatagramSize - WireProtocol.HeaderSize - OrderedHeaderSize - FragmentOverhead;
 
+    /// <summary>
+    /// Largest fragment payload accepted from a peer: a version-2 sender's fragments have one byte less overhead (no
+    /// service id), so they may be one byte larger than ours.
+    /// </summary>
+    internal int ReceivedFragmentLimit => MaxDatagramSize - WireProtocol.HeaderSize - OrderedHeaderSize - Fragment.OverheadAt(WireProtocol.MinVersion);
+
     private const int OrderedHeaderSize = 30;
-    private const int FragmentOverhead = 28;
+    private const int FragmentOverhead = Fragment.Overhead;
 
     /// <summary>Throws when a value is out of range; the daemon validates its config earlier with better messages.</summary>
     public void Validate()

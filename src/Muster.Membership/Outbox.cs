@@ -1,5 +1,6 @@
 using Muster.Core;
 using Muster.Core.Diagnostics;
+using Muster.Wire;
 
 namespace Muster.Membership;
 
@@ -32,15 +33,22 @@ public enum MembershipEventKind : byte
     /// ordered anywhere. Submit it again (in the order these events come) if it is still wanted.
     /// </summary>
     Returned = 6,
+
+    /// <summary>
+    /// A point-to-point message of a service from another member of the current view (wire version 3): not ordered
+    /// with anything, delivered at most once, and lost if the datagram is (the service retries where it must).
+    /// </summary>
+    Direct = 7,
 }
 
 /// <summary>An ordered effect for the layer above: a delivery, a view change, a log line.</summary>
 public readonly struct MembershipEvent
 {
     private MembershipEvent(MembershipEventKind kind, MemberId sender, ulong messageNo, byte[]? payload,
-        ViewChange? viewChange, LogLevel level, string? text)
+        ViewChange? viewChange, LogLevel level, string? text, ServiceId service = default)
     {
         Kind = kind;
+        Service = service;
         Sender = sender;
         MessageNo = messageNo;
         Payload = payload;
@@ -50,6 +58,13 @@ public readonly struct MembershipEvent
     }
 
     public MembershipEventKind Kind { get; }
+
+    /// <summary>
+    /// For <see cref="MembershipEventKind.Delivered"/>, <see cref="MembershipEventKind.OutcomeUnknown"/>,
+    /// <see cref="MembershipEventKind.Returned"/> and <see cref="MembershipEventKind.Direct"/>: the service the message
+    /// belongs to (its payload is that service's, without the id).
+    /// </summary>
+    public ServiceId Service { get; }
 
     /// <summary>For <see cref="MembershipEventKind.Delivered"/> and <see cref="MembershipEventKind.OutcomeUnknown"/>: who sent it.</summary>
     public MemberId Sender { get; }
@@ -69,14 +84,17 @@ public readonly struct MembershipEvent
     /// <summary>For <see cref="MembershipEventKind.Log"/>.</summary>
     public string? Text { get; }
 
-    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, byte[] payload) =>
-        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null);
+    internal static MembershipEvent Delivered(MemberId sender, ulong messageNo, ServiceId service, byte[] payload) =>
+        new(MembershipEventKind.Delivered, sender, messageNo, payload, null, default, null, service);
 
-    internal static MembershipEvent Returned(MemberId sender, byte[] payload) =>
-        new(MembershipEventKind.Returned, sender, 0, payload, null, default, null);
+    internal static MembershipEvent Returned(MemberId sender, ServiceId service, byte[] payload) =>
+        new(MembershipEventKind.Returned, sender, 0, payload, null, default, null, service);
 
-    internal static MembershipEvent Unknown(MemberId sender, ulong messageNo, byte[] payload) =>
-        new(MembershipEventKind.OutcomeUnknown, sender, messageNo, payload, null, default, null);
+    internal static MembershipEvent Unknown(MemberId sender, ulong messageNo, ServiceId service, byte[] payload) =>
+        new(MembershipEventKind.OutcomeUnknown, sender, messageNo, payload, null, default, null, service);
+
+    internal static MembershipEvent Direct(MemberId sender, ServiceId service, byte[] payload) =>
+        new(MembershipEventKind.Direct, sender, 0, payload, null, default, null, service);
 
     internal static MembershipEvent Changed(ViewChange change) =>
         new(MembershipEventKind.ViewChanged, default, 0, null, change, default, null);

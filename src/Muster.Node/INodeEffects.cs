@@ -1,6 +1,9 @@
 using Muster.Core;
+using Muster.Core.Diagnostics;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
+using Muster.Node.Services;
+using Muster.Wire;
 
 namespace Muster.Node;
 
@@ -26,9 +29,26 @@ public interface INodeEffects
 
     /// <summary>
     /// A membership event, after the node's services have seen it; <paramref name="groupEvents"/> are the events the
-    /// group layer produced for local members from it (deliveries, joins, leaves), valid only during the call.
+    /// services produced from it for local endpoints owned by the shell (IPC sessions: deliveries, joins, leaves),
+    /// valid only during the call. Events for endpoints of in-node services went to those services.
     /// Handling it may submit to the node (the group layer or the engine), never send: the node's loop sends what
     /// was submitted in its next round.
     /// </summary>
     void OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents);
+
+    /// <summary>
+    /// Group events for the shell's endpoints that came from an input with no engine event (a gate opened, a service
+    /// input, a client request to a service), valid only during the call.
+    /// </summary>
+    void OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents);
+
+    /// <summary>An effect a service asks the shell to carry out; its result comes back through <see cref="ClusterNode.Input"/>.</summary>
+    void OnServiceEffect(ServiceId service, ServiceEffect effect)
+    {
+    }
+
+    /// <summary>A log line from the node or one of its services (the engine's own come as events).</summary>
+    void Log(LogLevel level, string text)
+    {
+    }
 }

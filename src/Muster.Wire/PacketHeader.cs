@@ -54,7 +54,7 @@ public readonly record struct PacketHeader(
             return false;
         }
 
-        if (type is 0 or > (byte)PacketType.Refuse)
+        if (type is 0 or > (byte)PacketType.Service)
         {
             error = $"unknown packet type {type}";
             return false;

@@ -27,4 +27,6 @@ public enum PacketType : byte
     Leave = 11,
     /// <summary>A receiver refuses a sender whose cluster name or config version differs.</summary>
     Refuse = 12,
+    /// <summary>A point-to-point message of one service to one member of the same view (wire version 3).</summary>
+    Service = 13,
 }

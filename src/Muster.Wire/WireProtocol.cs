@@ -15,7 +15,15 @@ public static class WireProtocol
     public const byte MinVersion = 2;
 
     /// <summary>Newest wire version this build speaks.</summary>
-    public const byte MaxVersion = 2;
+    /// <remarks>
+    /// Version 3 added the service id to every ordered fragment (<see cref="ServiceId"/>) and the point-to-point
+    /// <see cref="PacketType.Service"/> packet. A view of version 2 carries only the group layer's messages, without a
+    /// service id, so a version-2 node and this build form a cluster together.
+    /// </remarks>
+    public const byte MaxVersion = 3;
+
+    /// <summary>The first wire version whose fragments carry a service id and which has <see cref="PacketType.Service"/>.</summary>
+    public const byte ServiceVersion = 3;
 
     /// <summary>Size of <see cref="PacketHeader"/> on the wire.</summary>
     public const int HeaderSize = 32;

@@ -92,7 +92,7 @@ public class SealedTargetTests
     {
         var types = SeedsOf(PacketMode.SealedRecords)
             .Where(s => s.Name.StartsWith("sealed-member-", StringComparison.Ordinal))
-            .Select(s => (PacketType)((s.Data[1 + SealedTarget.Link.PreambleSize + 2] & 0x0F) % 12 + 1))
+            .Select(s => (PacketType)((s.Data[1 + SealedTarget.Link.PreambleSize + 2] & 0x0F) % 13 + 1))
             .ToHashSet();
         Assert.Equal(Enum.GetValues<PacketType>().ToHashSet(), types);
     }

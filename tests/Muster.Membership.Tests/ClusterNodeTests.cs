@@ -1,6 +1,6 @@
 using Muster.Core;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 using Muster.Node;
 
 namespace Muster.Membership.Tests;
@@ -146,5 +146,7 @@ public class ClusterNodeTests
                 OnDelivered?.Invoke(ev);
             }
         }
+
+        public void OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
     }
 }

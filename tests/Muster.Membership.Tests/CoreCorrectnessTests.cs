@@ -1,6 +1,7 @@
+using Muster.Node;
 using Muster.Core;
 using Muster.Wire;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 
 namespace Muster.Membership.Tests;
 
@@ -502,21 +503,23 @@ public class CoreCorrectnessTests
         // table included. The sync now lists what the node's own delivered operations made.
         var self = new MemberId(new NodeId(1), 1);
         var options = new MembershipOptions { ClusterName = "t", Nodes = [new NodeId(1), new NodeId(2), new NodeId(3)] };
-        var engine = new MembershipEngine(self, options, 0);
-        var groups = new GroupEngine(engine);
+        // Hand-made events, routed by the node as it routes the engine's.
+        var node = new ClusterNode(self, options, 0, new SilentEffects());
+        var engine = node.Membership;
+        var groups = node.Groups;
+        var now = new Instant(TimeSpan.TicksPerSecond);
         var two = new MemberId(new NodeId(2), 1);
         var three = new MemberId(new NodeId(3), 1);
-        var output = new List<GroupEvent>();
         View? previous = null;
         void Install(ulong seq, params MemberId[] members)
         {
-            var view = new View(new ViewId(seq, members[0].Node), members, 1);
-            groups.OnMembershipEvent(MembershipEvent.Changed(new ViewChange(view, previous, [], [])), output);
+            var view = new View(new ViewId(seq, members[0].Node), members, 2);
+            node.Inject(MembershipEvent.Changed(new ViewChange(view, previous, [], [])), now);
             previous = view;
         }
 
         void Deliver(MemberId sender, ulong no, byte[] payload) =>
-            groups.OnMembershipEvent(MembershipEvent.Delivered(sender, no, payload), output);
+            node.Inject(MembershipEvent.Delivered(sender, no, ServiceId.Groups, payload), now);
 
         Assert.Equal(GroupRequestResult.Ok, groups.Join("g", 7, session: 1));
         Install(1, self, two);

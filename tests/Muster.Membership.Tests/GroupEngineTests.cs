@@ -1,5 +1,8 @@
+using Muster.Core;
+using Muster.Wire;
+using Muster.Node;
 using System.Text;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 
 namespace Muster.Membership.Tests;
 
@@ -116,8 +119,9 @@ public class GroupEngineTests
     [Fact]
     public void Join_BeyondTheLocalMembershipCap_IsTooManyGroups()
     {
-        var c = new TestCluster(1);
-        var groups = new GroupEngine(c[1].Engine, maxLocalMemberships: 3);
+        var node = new ClusterNode(new MemberId(new NodeId(1), 1),
+            new MembershipOptions { ClusterName = "t", Nodes = [new NodeId(1)] }, 0, new SilentEffects(), maxLocalMemberships: 3);
+        var groups = node.Groups;
         Assert.Equal(GroupRequestResult.Ok, groups.Join("a", 1, 1));
         Assert.Equal(GroupRequestResult.Ok, groups.Join("b", 1, 1));
         Assert.Equal(GroupRequestResult.Ok, groups.Join("c", 1, 1));

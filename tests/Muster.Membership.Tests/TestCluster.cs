@@ -1,7 +1,8 @@
 using Muster.Core;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 using Muster.Node;
+using Muster.Node.Services;
 
 namespace Muster.Membership.Tests;
 
@@ -15,20 +16,24 @@ internal sealed class TestCluster
     private readonly HashSet<NodeId> _down = [];
     private readonly HashSet<(NodeId From, NodeId To)> _blocked = [];
 
-    public TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak = null, ulong incarnation = 1)
-        : this(nodes, tweak, null, incarnation)
+    public TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak = null, ulong incarnation = 1,
+        Func<NodeId, IEnumerable<Func<IServiceHost, INodeService>>>? services = null)
+        : this(nodes, tweak, null, incarnation, services)
     {
     }
 
     /// <summary>A cluster whose nodes may have options of their own (another node list, say): <paramref name="perNode"/> gets each node's id.</summary>
-    public TestCluster(int nodes, Func<NodeId, MembershipOptions, MembershipOptions> perNode, ulong incarnation = 1)
-        : this(nodes, null, perNode, incarnation)
+    public TestCluster(int nodes, Func<NodeId, MembershipOptions, MembershipOptions> perNode, ulong incarnation = 1,
+        Func<NodeId, IEnumerable<Func<IServiceHost, INodeService>>>? services = null)
+        : this(nodes, null, perNode, incarnation, services)
     {
     }
 
     private TestCluster(int nodes, Func<MembershipOptions, MembershipOptions>? tweak,
-        Func<NodeId, MembershipOptions, MembershipOptions>? perNode, ulong incarnation)
+        Func<NodeId, MembershipOptions, MembershipOptions>? perNode, ulong incarnation,
+        Func<NodeId, IEnumerable<Func<IServiceHost, INodeService>>>? services)
     {
+        _services = services;
         var ids = Enumerable.Range(1, nodes).Select(i => new NodeId((uint)i)).ToArray();
         var options = new MembershipOptions { ClusterName = "test", Nodes = ids, MaxMessageSize = 2 * 1024 * 1024, MaxPendingBytes = 8 * 1024 * 1024 };
         Options = tweak is null ? options : tweak(options);
@@ -40,6 +45,10 @@ internal sealed class TestCluster
     }
 
     private readonly Func<NodeId, MembershipOptions, MembershipOptions>? _perNode;
+    private readonly Func<NodeId, IEnumerable<Func<IServiceHost, INodeService>>>? _services;
+
+    /// <summary>The services after the group layer that node <paramref name="id"/> runs.</summary>
+    internal IEnumerable<Func<IServiceHost, INodeService>>? ServicesOf(NodeId id) => _services?.Invoke(id);
 
     /// <summary>The options every node starts from.</summary>
     public MembershipOptions Options { get; }
@@ -193,7 +202,7 @@ internal sealed class TestNode : INodeEffects
     public TestNode(TestCluster cluster, MemberId self, MembershipOptions options, ulong viewMark)
     {
         _cluster = cluster;
-        Node = new ClusterNode(self, options, viewMark, this);
+        Node = new ClusterNode(self, options, viewMark, this, services: cluster.ServicesOf(self.Node));
     }
 
     public ClusterNode Node { get; }
@@ -224,5 +233,36 @@ internal sealed class TestNode : INodeEffects
     {
         Events.Add(ev);
         GroupEvents.AddRange(groupEvents);
+    }
+
+    void INodeEffects.OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
+
+    void INodeEffects.Log(Muster.Core.Diagnostics.LogLevel level, string text) => NodeLogs.Add(text);
+
+    /// <summary>Log lines of the node and its services (the engine's own are in <see cref="Logs"/>).</summary>
+    public List<string> NodeLogs { get; } = [];
+}
+
+/// <summary>Effects nobody looks at: for tests that feed a node hand-made events and look at its state.</summary>
+internal sealed class SilentEffects : INodeEffects
+{
+    public void PersistViewSequence(ulong mark)
+    {
+    }
+
+    public void Send(NodeId destination, byte[] buffer, int length)
+    {
+    }
+
+    public void SendsDone()
+    {
+    }
+
+    public void OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents)
+    {
+    }
+
+    public void OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents)
+    {
     }
 }

@@ -12,7 +12,7 @@ internal sealed class SimNode
     /// <summary>The composed node while up (the daemon's own node type), null while down.</summary>
     public Muster.Node.ClusterNode? Node { get; set; }
     public MembershipEngine? Engine => Node?.Membership;
-    public Muster.Membership.Groups.GroupEngine? Groups => Node?.Groups;
+    public Muster.Node.Groups.GroupEngine? Groups => Node?.Groups;
 
     /// <summary>Local processes (pid = session) currently joined to the simulated group.</summary>
     public HashSet<uint> Joined { get; } = [];

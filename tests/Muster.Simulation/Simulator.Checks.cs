@@ -1,6 +1,6 @@
 using Muster.Core;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 
 namespace Muster.Simulation;
 

@@ -1,7 +1,7 @@
 using Muster.Core;
 using Muster.Core.Random;
 using Muster.Membership;
-using Muster.Membership.Groups;
+using Muster.Node.Groups;
 using Muster.Node;
 
 namespace Muster.Simulation;
@@ -363,6 +363,11 @@ public sealed partial class Simulator
         }
 
         public void OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents) => simulator.OnNodeEvent(node, ev);
+
+        // The group layer produces events only from engine events; other services are not in the simulation yet.
+        public void OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents)
+        {
+        }
     }
 
     private void SendPacket(SimNode from, NodeId destination, byte[] buffer, int length)
@@ -426,14 +431,14 @@ public sealed partial class Simulator
         uint pid = (uint)_random.Next(1, 3);
         if (!node.Joined.Contains(pid))
         {
-            if (groups.Join("g", pid, (int)pid) == Muster.Membership.Groups.GroupRequestResult.Ok)
+            if (groups.Join("g", pid, (int)pid) == Muster.Node.Groups.GroupRequestResult.Ok)
             {
                 node.Joined.Add(pid);
             }
         }
         else if (roll < 2)
         {
-            if (groups.Leave("g", pid, (int)pid) == Muster.Membership.Groups.GroupRequestResult.Ok)
+            if (groups.Leave("g", pid, (int)pid) == Muster.Node.Groups.GroupRequestResult.Ok)
             {
                 node.Joined.Remove(pid);
                 node.Confirmed.Remove(pid);

@@ -1,24 +1,29 @@
 using System.Text;
 using Muster.Core;
+using Muster.Membership;
+using Muster.Node.Services;
 using Muster.Wire;
 
-namespace Muster.Membership.Groups;
+namespace Muster.Node.Groups;
 
 /// <summary>
 /// Closed process groups with CPG semantics on top of the total order: joins, leaves, multicasts and process deaths
 /// are ordered messages, so every node applies them at the same point and every member of a group sees the same
-/// sequence of messages and membership changes. Pure: it only submits to the <see cref="MembershipEngine"/> and
-/// produces <see cref="GroupEvent"/>s.
+/// sequence of messages and membership changes. It is the first service of the composed node
+/// (<see cref="INodeService"/>): pure, it only submits through its host and delivers <see cref="GroupEvent"/>s to
+/// local endpoints.
 /// </summary>
 /// <remarks>
-/// After each view change every node multicasts, as the first message of the view, the list of its own processes
-/// in each group (a sync, like Corosync's CPG sync). Group operations delivered before every member's sync has
-/// arrived are held back and applied, in order, right after. So the group table after a merge is the union of
-/// what each side knew, identical on every node, and changes are reported with NodeUp/NodeDown reasons.
+/// The view's sync barrier is the group layer's sync: at its init every node multicasts, as the first message of the
+/// view, the list of its own processes in each group (like Corosync's CPG sync). Group operations delivered before
+/// every member's sync has arrived are held back and applied, in order, at activation, which comes right after the
+/// last sync. So the group table after a merge is the union of what each side knew, identical on every node, and
+/// changes are reported with NodeUp/NodeDown reasons. An aborted barrier (the view ended first) completes with the
+/// syncs that did arrive, as every node that moves on with us does (they delivered the same messages).
 /// </remarks>
-public sealed class GroupEngine
+public sealed class GroupEngine : INodeService
 {
-    private readonly MembershipEngine _membership;
+    private readonly IServiceHost _host;
     private Dictionary<string, SortedSet<GroupMember>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Group, uint Pid), LocalMember> _local = [];
 
@@ -47,25 +52,32 @@ public sealed class GroupEngine
     public const int DefaultMaxLocalMemberships = 4096;
 
     /// <summary>Creates the group layer over an engine.</summary>
-    /// <param name="membership">The engine below.</param>
+    /// <param name="host">What the group layer acts through (the composed node).</param>
     /// <param name="maxLocalMemberships">
     /// Most (group, process) memberships this node's processes may hold. It bounds the per-view sync message (which
     /// lists them all and must fit one message): at 128-byte names, 4096 entries take about 550 KB.
     /// </param>
-    public GroupEngine(MembershipEngine membership, int maxLocalMemberships = DefaultMaxLocalMemberships)
+    public GroupEngine(IServiceHost host, int maxLocalMemberships = DefaultMaxLocalMemberships)
     {
-        _membership = membership;
+        ArgumentNullException.ThrowIfNull(host);
+        _host = host;
         int perEntry = 2 + GroupWire.MaxGroupNameBytes + 4;
-        MaxLocalMemberships = Math.Min(maxLocalMemberships, (membership.Options.MaxMessageSize - 5) / perEntry);
+        MaxLocalMemberships = Math.Min(maxLocalMemberships, (host.MaxMessageSize - 5) / perEntry);
     }
+
+    /// <inheritdoc/>
+    public ServiceId Id => ServiceId.Groups;
+
+    /// <inheritdoc/>
+    public string Name => "groups";
 
     /// <summary>Most local (group, process) memberships accepted; joins beyond it get TooManyGroups.</summary>
     public int MaxLocalMemberships { get; }
 
-    private NodeId Self => _membership.Self.Node;
+    private NodeId Self => _host.Self.Node;
 
     /// <summary>Largest payload a group message may carry.</summary>
-    public int MaxPayload(string group) => _membership.Options.MaxMessageSize - GroupWire.HeaderSize(group);
+    public int MaxPayload(string group) => _host.MaxMessageSize - GroupWire.HeaderSize(group);
 
     /// <summary>Every group and its members as this node knows them.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<GroupMember>> Snapshot() =>
@@ -190,7 +202,7 @@ public sealed class GroupEngine
     }
 
     /// <summary>True when a message of this size would be accepted now (flow control).</summary>
-    public bool CanSend(string group, int payloadSize) => _membership.CanSubmit(GroupWire.HeaderSize(group) + payloadSize);
+    public bool CanSend(string group, int payloadSize) => _host.CanSubmit(GroupWire.HeaderSize(group) + payloadSize);
 
     /// <summary>A local session ended without leaving: its processes leave every group with reason ProcessDown.</summary>
     public void SessionClosed(int session)
@@ -199,7 +211,7 @@ public sealed class GroupEngine
         {
             _local.Remove(key);
             // Control-plane message: submitted even under flow control so the group learns of the death.
-            _membership.Submit(GroupWire.Encode(GroupOp.ProcessDown, key.Group, key.Pid, []), force: true);
+            _host.Submit(GroupWire.Encode(GroupOp.ProcessDown, key.Group, key.Pid, []), force: true);
         }
 
         foreach (var key in _leaving.Where(l => l.Value == session).Select(l => l.Key).ToList())
@@ -208,7 +220,7 @@ public sealed class GroupEngine
         }
     }
 
-    private GroupRequestResult Submit(byte[] message) => _membership.Submit(message) switch
+    private GroupRequestResult Submit(byte[] message) => _host.Submit(message) switch
     {
         SubmitResult.Accepted => GroupRequestResult.Ok,
         SubmitResult.TryAgain => GroupRequestResult.TryAgain,
@@ -219,21 +231,42 @@ public sealed class GroupEngine
     /// <summary>Our group messages given up with "outcome unknown" at a view change (see <see cref="MembershipEventKind.OutcomeUnknown"/>).</summary>
     public long OutcomeUnknown { get; private set; }
 
-    /// <summary>Feeds one membership event (in order) and appends the resulting group events.</summary>
-    public void OnMembershipEvent(in MembershipEvent ev, List<GroupEvent> output)
+    /// <inheritdoc/>
+    public void OnOrdered(MemberId sender, ulong messageNo, byte[] payload) => OnDelivered(sender, payload);
+
+    /// <inheritdoc/>
+    public void OnReturned(byte[] payload, bool outcomeUnknown) => Resubmit(payload, outcomeUnknown);
+
+    /// <inheritdoc/>
+    public void OnViewChanged(ViewChange change) => _view = change.View;
+
+    /// <inheritdoc/>
+    public void SyncInit(SyncBarrier barrier)
     {
-        switch (ev.Kind)
+        if (barrier.Scope.Length != 0)
         {
-            case MembershipEventKind.ViewChanged:
-                OnViewChanged(ev.ViewChange!, output);
-                break;
-            case MembershipEventKind.Delivered:
-                OnDelivered(ev.Sender, ev.Payload!, output);
-                break;
-            case MembershipEventKind.OutcomeUnknown:
-            case MembershipEventKind.Returned:
-                Resubmit(ev.Payload!, ev.Kind == MembershipEventKind.OutcomeUnknown, output);
-                break;
+            return;
+        }
+
+        _syncPending = [.. barrier.Members.Select(m => m.Node)];
+        _syncState = new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
+        _host.Submit(GroupWire.EncodeSync([.. _own]), control: true);
+    }
+
+    /// <inheritdoc/>
+    public bool SyncProcess(SyncBarrier barrier) => _syncPending is not { Count: > 0 };
+
+    /// <inheritdoc/>
+    public void SyncActivate(SyncBarrier barrier) => CompleteSync();
+
+    /// <inheritdoc/>
+    public void SyncAbort(SyncBarrier barrier)
+    {
+        // The view ended before every sync arrived: finish with what did arrive, as every node that moves on with us
+        // does (they delivered the same messages).
+        if (_syncPending is not null)
+        {
+            CompleteSync();
         }
     }
 
@@ -245,7 +278,7 @@ public sealed class GroupEngine
     /// every node's own processes (the sync), which never included them. A multicast of unknown outcome cannot be
     /// repeated safely (it may have been delivered over there): its sender is told instead. A returned one is sent.
     /// </summary>
-    private void Resubmit(byte[] payload, bool unknown, List<GroupEvent> output)
+    private void Resubmit(byte[] payload, bool unknown)
     {
         if (unknown)
         {
@@ -263,7 +296,7 @@ public sealed class GroupEngine
         {
             if (_local.TryGetValue((group, pid), out var member))
             {
-                output.Add(GroupEvent.Unknown(member.Session, group, new GroupMember(Self, pid),
+                _host.Deliver(GroupEvent.Unknown(member.Session, group, new GroupMember(Self, pid),
                     payload.AsMemory(payload.Length - r.Remaining)));
             }
 
@@ -271,25 +304,10 @@ public sealed class GroupEngine
         }
 
         // Accepted once already under flow control; bounded by what was pending.
-        _membership.Submit(payload, force: true);
+        _host.Submit(payload, force: true);
     }
 
-    private void OnViewChanged(ViewChange change, List<GroupEvent> output)
-    {
-        if (_syncPending is not null)
-        {
-            // The previous view ended before every sync arrived: finish it with what did arrive, as every node that
-            // moves on with us does (they delivered the same messages).
-            CompleteSync(output);
-        }
-
-        _view = change.View;
-        _syncPending = [.. change.View.Members.Select(m => m.Node)];
-        _syncState = new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
-        _membership.Submit(GroupWire.EncodeSync([.. _own]), control: true);
-    }
-
-    private void OnDelivered(MemberId sender, byte[] payload, List<GroupEvent> output)
+    private void OnDelivered(MemberId sender, byte[] payload)
     {
         if (payload.Length == 0)
         {
@@ -298,12 +316,8 @@ public sealed class GroupEngine
 
         if ((GroupOp)payload[0] == GroupOp.Sync)
         {
+            // The barrier activates (CompleteSync) once the last sync is in, before the next delivery.
             OnSync(sender.Node, payload);
-            if (_syncPending is { Count: 0 })
-            {
-                CompleteSync(output);
-            }
-
             return;
         }
 
@@ -313,7 +327,7 @@ public sealed class GroupEngine
             return;
         }
 
-        Apply(sender, payload, output);
+        Apply(sender, payload);
     }
 
     private void OnSync(NodeId from, byte[] payload)
@@ -346,7 +360,7 @@ public sealed class GroupEngine
         }
     }
 
-    private void CompleteSync(List<GroupEvent> output)
+    private void CompleteSync()
     {
         var next = _syncState ?? new Dictionary<string, SortedSet<GroupMember>>(StringComparer.Ordinal);
         _syncPending = null;
@@ -361,7 +375,7 @@ public sealed class GroupEngine
                 .Select(m => new GroupMemberChange(m, GroupChangeReason.NodeUp)).ToList();
             if (left.Count > 0 || joined.Count > 0)
             {
-                NotifyLocal(group, after, joined, left, extraSession: null, output);
+                NotifyLocal(group, after, joined, left, extraSession: null);
             }
         }
 
@@ -370,11 +384,11 @@ public sealed class GroupEngine
         _held.Clear();
         foreach (var (sender, payload) in held)
         {
-            Apply(sender, payload, output);
+            Apply(sender, payload);
         }
     }
 
-    private void Apply(MemberId sender, byte[] payload, List<GroupEvent> output)
+    private void Apply(MemberId sender, byte[] payload)
     {
         var r = new WireReader(payload);
         if (!r.TryReadByte(out byte op) || !GroupWire.TryReadName(ref r, out string group) || !r.TryReadUInt32(out uint pid))
@@ -414,7 +428,7 @@ public sealed class GroupEngine
                         local.Joined = true;
                     }
 
-                    NotifyLocal(group, members, [new GroupMemberChange(member, GroupChangeReason.Join)], [], null, output);
+                    NotifyLocal(group, members, [new GroupMemberChange(member, GroupChangeReason.Join)], [], null);
                 }
 
                 break;
@@ -434,7 +448,7 @@ public sealed class GroupEngine
                     }
 
                     var reason = (GroupOp)op == GroupOp.Leave ? GroupChangeReason.Leave : GroupChangeReason.ProcessDown;
-                    NotifyLocal(group, members, [], [new GroupMemberChange(member, reason)], leaver, output);
+                    NotifyLocal(group, members, [], [new GroupMemberChange(member, reason)], leaver);
                 }
 
                 if (members.Count == 0)
@@ -455,7 +469,7 @@ public sealed class GroupEngine
                 {
                     if (m.Node == Self && _local.TryGetValue((group, m.ProcessId), out var target) && target.Joined)
                     {
-                        output.Add(GroupEvent.Message(target.Session, group, member, body));
+                        _host.Deliver(GroupEvent.Message(target.Session, group, member, body));
                     }
                 }
 
@@ -464,7 +478,7 @@ public sealed class GroupEngine
     }
 
     private void NotifyLocal(string group, SortedSet<GroupMember> members, List<GroupMemberChange> joined,
-        List<GroupMemberChange> left, int? extraSession, List<GroupEvent> output)
+        List<GroupMemberChange> left, int? extraSession)
     {
         IReadOnlyList<GroupMember> snapshot = [.. members];
         var viewId = _view?.Id ?? ViewId.None;
@@ -472,13 +486,13 @@ public sealed class GroupEngine
         {
             if (m.Node == Self && _local.TryGetValue((group, m.ProcessId), out var target) && target.Joined)
             {
-                output.Add(GroupEvent.Changed(target.Session, group, viewId, snapshot, joined, left));
+                _host.Deliver(GroupEvent.Changed(target.Session, group, viewId, snapshot, joined, left));
             }
         }
 
         if (extraSession is int session)
         {
-            output.Add(GroupEvent.Changed(session, group, viewId, snapshot, joined, left));
+            _host.Deliver(GroupEvent.Changed(session, group, viewId, snapshot, joined, left));
         }
     }
 }

@@ -1,6 +1,6 @@
 using Muster.Core;
 
-namespace Muster.Membership.Groups;
+namespace Muster.Node.Groups;
 
 /// <summary>The kind of a <see cref="GroupEvent"/>.</summary>
 public enum GroupEventKind : byte

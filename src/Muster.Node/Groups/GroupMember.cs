@@ -1,6 +1,6 @@
 using Muster.Core;
 
-namespace Muster.Membership.Groups;
+namespace Muster.Node.Groups;
 
 /// <summary>A process in a group: the node it runs on and its process id (CPG's struct cpg_address).</summary>
 public readonly record struct GroupMember(NodeId Node, uint ProcessId) : IComparable<GroupMember>

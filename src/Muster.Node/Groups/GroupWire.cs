@@ -1,7 +1,7 @@
 using System.Text;
 using Muster.Wire;
 
-namespace Muster.Membership.Groups;
+namespace Muster.Node.Groups;
 
 /// <summary>Group-layer operations carried as ordered messages. Values are on the wire: never renumber.</summary>
 internal enum GroupOp : byte

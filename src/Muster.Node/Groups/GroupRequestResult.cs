@@ -1,4 +1,4 @@
-namespace Muster.Membership.Groups;
+namespace Muster.Node.Groups;
 
 /// <summary>Outcome of a local group request (maps onto the IPC error codes).</summary>
 public enum GroupRequestResult
