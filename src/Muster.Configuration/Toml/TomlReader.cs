@@ -75,8 +75,10 @@ internal sealed class TomlReader
         }
         catch (TomlException ex)
         {
-            // Tomlyn throws (rather than reporting a diagnostic) only when values nest deeper than its limit.
-            throw new ConfigException(sourceName, 0, null, $"cannot be read: {ex.Message} (nested arrays are not supported)", ex);
+            // Tomlyn throws, rather than reporting a diagnostic with a position, only when arrays or inline tables
+            // nest deeper than its limit (64), so this one error has no line.
+            throw new ConfigException(sourceName, 0, null,
+                "values are nested too deeply to read (nested arrays and inline tables are not supported)", ex);
         }
         var lexerErrors = new HashSet<DiagnosticMessage>(lexer.Errors, ReferenceEqualityComparer.Instance);
         return new TomlReader(text, sourceName, document, lexerErrors).Read(document);
