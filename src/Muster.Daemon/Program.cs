@@ -15,7 +15,8 @@ using Muster.Transport.Faults;
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
 // musterd [--config PATH] [--node NAME|ID] [--log-level debug|info|warning|error]
-// Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line; 3 invalid configuration.
+// Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line (or MUSTER_LOG_FORMAT); 3 invalid
+// configuration.
 string? configPath = null;
 string? nodeArgument = null;
 string? logLevel = null;
