@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Muster.Daemon.Host;
 
@@ -24,7 +24,7 @@ public sealed class PrometheusEndpoint : IDisposable
     private readonly TcpListener _listener;
     private readonly MeterListener _meters = new();
     private readonly string _meterName;
-    private readonly Logger _logger;
+    private readonly ILogger _logger;
     private readonly Lock _sync = new();
     private readonly List<(Instrument Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _collected = [];
     private readonly Thread _thread;
@@ -32,10 +32,13 @@ public sealed class PrometheusEndpoint : IDisposable
 
     /// <summary>Binds <paramref name="listen"/>; serving starts with <see cref="Start"/>.</summary>
     /// <exception cref="IOException">The endpoint cannot be bound; the message names it.</exception>
-    public PrometheusEndpoint(IPEndPoint listen, string meterName, Logger logger)
+    /// <param name="listen">The address and port to bind.</param>
+    /// <param name="meterName">The meter whose instruments are served.</param>
+    /// <param name="loggers">Where the endpoint's lines go (category <c>metrics</c>).</param>
+    public PrometheusEndpoint(IPEndPoint listen, string meterName, ILoggerFactory loggers)
     {
         _meterName = meterName;
-        _logger = logger;
+        _logger = loggers.CreateLogger("metrics");
         _listener = new TcpListener(listen);
         try
         {
@@ -66,7 +69,7 @@ public sealed class PrometheusEndpoint : IDisposable
     {
         _meters.Start();
         _thread.Start();
-        _logger.Info("metrics", $"serving Prometheus metrics on http://{LocalEndpoint}/metrics");
+        HostLog.ServingMetrics(_logger, LocalEndpoint);
     }
 
     /// <summary>The current values in the Prometheus text format (what a scrape gets).</summary>
@@ -129,7 +132,7 @@ public sealed class PrometheusEndpoint : IDisposable
                 if (!_disposed)
                 {
                     // Out of descriptors, say: back off rather than spin, and say so.
-                    _logger.Warn("metrics", $"accepting a scrape failed: {e.Message}");
+                    HostLog.AcceptFailed(_logger, e.Message);
                     Thread.Sleep(s_ioTimeout / 4);
                 }
 
@@ -146,7 +149,7 @@ public sealed class PrometheusEndpoint : IDisposable
                 {
                     // Whatever a client does, the endpoint's thread must survive it (an escaping exception would end
                     // the daemon).
-                    _logger.Debug("metrics", $"scrape failed: {e.Message}");
+                    HostLog.ScrapeFailed(_logger, e.Message);
                 }
             }
         }

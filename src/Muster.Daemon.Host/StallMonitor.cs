@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Muster.Core;
-using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 
 namespace Muster.Daemon.Host;
@@ -23,7 +23,7 @@ public sealed class StallMonitor
 {
     private const string Category = "stall";
 
-    private readonly Logger _logger;
+    private readonly ILogger _logger;
     private readonly SharedRateLimiter _logLimiter;
     private Instant? _lastBeat;
     private long _stalls;
@@ -32,15 +32,15 @@ public sealed class StallMonitor
     /// <summary>Creates a monitor; <paramref name="threshold"/> must be longer than <paramref name="expectedPeriod"/>.</summary>
     /// <param name="expectedPeriod">The longest the loop sleeps when all is well (its shortest periodic timer).</param>
     /// <param name="threshold">A gap between beats longer than this is a stall.</param>
-    /// <param name="logger">Where stall warnings go.</param>
+    /// <param name="loggers">Where stall warnings go (category <c>stall</c>).</param>
     /// <param name="logInterval">Shortest interval between two stall warnings (default 10 s); stalls are counted regardless.</param>
-    public StallMonitor(TimeSpan expectedPeriod, TimeSpan threshold, Logger logger, TimeSpan? logInterval = null)
+    public StallMonitor(TimeSpan expectedPeriod, TimeSpan threshold, ILoggerFactory loggers, TimeSpan? logInterval = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expectedPeriod, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, expectedPeriod);
         ExpectedPeriod = expectedPeriod;
         Threshold = threshold;
-        _logger = logger;
+        _logger = loggers.CreateLogger(Category);
         _logLimiter = new SharedRateLimiter(logInterval ?? TimeSpan.FromSeconds(10));
     }
 
@@ -86,9 +86,7 @@ public sealed class StallMonitor
         TimeSpan gap = now - previous;
         if (Observe(gap) && _logLimiter.TryAcquire(Category, now, out long suppressed))
         {
-            string more = suppressed > 0 ? $"; {suppressed} more stalls since the last warning" : "";
-            _logger.Warn(Category,
-                $"event loop stalled for {gap.TotalMilliseconds:0} ms (threshold {Threshold.TotalMilliseconds:0} ms){more}");
+            HostLog.Stalled(_logger, gap.TotalMilliseconds, Threshold.TotalMilliseconds, suppressed);
         }
     }
 

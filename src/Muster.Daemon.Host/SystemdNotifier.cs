@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Muster.Daemon.Host;
 
@@ -23,17 +23,17 @@ public sealed class SystemdNotifier : IDisposable
     private const string Category = "systemd";
     private readonly Socket _socket;
     private readonly UnixDomainSocketEndPoint _target;
-    private readonly Logger _logger;
+    private readonly ILogger _logger;
     private bool _failureLogged;
 
     /// <summary>A notifier for the socket at <paramref name="path"/> (<c>@name</c> for the abstract namespace).</summary>
     /// <param name="path">The socket's path.</param>
     /// <param name="watchdogInterval">systemd's watchdog interval, or null when the watchdog is off.</param>
-    /// <param name="logger">Where a failed notification is reported (once).</param>
-    public SystemdNotifier(string path, TimeSpan? watchdogInterval, Logger logger)
+    /// <param name="loggers">Where a failed notification is reported, once (category <c>systemd</c>).</param>
+    public SystemdNotifier(string path, TimeSpan? watchdogInterval, ILoggerFactory loggers)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        _logger = logger;
+        _logger = loggers.CreateLogger(Category);
         SocketPath = path;
         WatchdogInterval = watchdogInterval;
         // An abstract socket name starts with a NUL byte, which systemd writes as '@'.
@@ -52,7 +52,7 @@ public sealed class SystemdNotifier : IDisposable
     /// The notifier systemd asked for through the environment, or null when <c>NOTIFY_SOCKET</c> is unset (not run by
     /// systemd with <c>Type=notify</c>).
     /// </summary>
-    public static SystemdNotifier? FromEnvironment(Logger logger)
+    public static SystemdNotifier? FromEnvironment(ILoggerFactory loggers)
     {
         string? path = Environment.GetEnvironmentVariable(SocketVariable);
         if (string.IsNullOrEmpty(path))
@@ -62,12 +62,12 @@ public sealed class SystemdNotifier : IDisposable
 
         try
         {
-            return new SystemdNotifier(path, WatchdogFromEnvironment(), logger);
+            return new SystemdNotifier(path, WatchdogFromEnvironment(), loggers);
         }
         catch (ArgumentException e)
         {
             // A path the socket API cannot take (longer than sun_path): run on, without notifications.
-            logger.Warn(Category, $"{SocketVariable}=\"{path}\" cannot be used ({e.Message}); systemd will not be notified");
+            HostLog.NotifySocketUnusable(loggers.CreateLogger(Category), SocketVariable, path, e.Message);
             return null;
         }
     }
@@ -85,7 +85,7 @@ public sealed class SystemdNotifier : IDisposable
             if (!_failureLogged)
             {
                 _failureLogged = true;
-                _logger.Warn(Category, $"could not notify systemd on {SocketPath}: {e.SocketErrorCode} ({e.Message}); further failures are not logged");
+                HostLog.NotifyFailed(_logger, SocketPath, e.SocketErrorCode, e.Message);
             }
 
             return false;

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Muster.Configuration;
 using Muster.Core;
+using Muster.Daemon.Logging;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
 using Muster.Transport;
@@ -17,6 +19,7 @@ namespace Muster.Daemon;
 internal sealed partial class ClusterDaemon
 {
     private const string LinkCategory = "links";
+    private readonly ILogger _linkLog;
 
     private LinkMonitor _links = null!;
     private DeclaredFailureAudit _failureAudit = null!;
@@ -38,10 +41,11 @@ internal sealed partial class ClusterDaemon
         }, _config.Nodes.Where(n => n.Id != _local.Id).Select(n => n.NodeId), now);
         _failureAudit = new DeclaredFailureAudit(_links);
 
-        _logger.Info(LinkCategory, $"{_links.LinkCount} link(s), mode {(options.Mode == LinkMode.Active ? "active" : "passive")}, " +
-            $"probe every {options.EffectiveProbeInterval(_config.Timing).TotalMilliseconds} ms, link timeout " +
-            $"{options.EffectiveLinkTimeout(_config.Timing).TotalMilliseconds} ms; datagrams up to {_config.DatagramBudget} bytes " +
-            "(the smallest link budget), sent with don't-fragment");
+        string mode = options.Mode == LinkMode.Active ? "active" : "passive";
+        TimeSpan probeInterval = options.EffectiveProbeInterval(_config.Timing);
+        TimeSpan linkTimeout = options.EffectiveLinkTimeout(_config.Timing);
+        LinkLog.Links(_linkLog, _links.LinkCount, mode, probeInterval.TotalMilliseconds, linkTimeout.TotalMilliseconds,
+            _config.DatagramBudget);
         CheckInterfaceMtus();
     }
 
@@ -70,7 +74,11 @@ internal sealed partial class ClusterDaemon
                 : null) is not null)
         {
             _malformedProbes++;
-            LogDrop(now, source, "probe", $"dropped a malformed link probe from node {source} on link {link}: {error}");
+            if (ShouldLogDrop(now, source, "probe", out long suppressed))
+            {
+                SecurityLog.MalformedProbe(_securityLog, source, link, error, suppressed);
+            }
+
             return;
         }
 
@@ -98,7 +106,7 @@ internal sealed partial class ClusterDaemon
         {
             if (change.Up)
             {
-                _logger.Info(LinkCategory, $"link {change.Link} to node {change.Peer} is up (rtt {change.Rtt.TotalMilliseconds:0.###} ms)");
+                LinkLog.LinkUp(_linkLog, change.Link, change.Peer, change.Rtt.TotalMilliseconds);
             }
             else
             {
@@ -106,7 +114,7 @@ internal sealed partial class ClusterDaemon
                     ? $"no link to it is up; still sending over link {_links.PreferredLink(change.Peer)}, the failure detector decides"
                     : _config.Links.Mode == LinkMode.Active ? "sending over its other up links"
                     : $"sending over link {_links.PreferredLink(change.Peer)}";
-                _logger.Warn(LinkCategory, $"link {change.Link} to node {change.Peer} is down (no answer to probes); {next}");
+                LinkLog.LinkDown(_linkLog, change.Link, change.Peer, next);
             }
         }
 
@@ -126,9 +134,9 @@ internal sealed partial class ClusterDaemon
             {
                 // The probes prove both directions worked moments ago, so this verdict came from the protocol's own
                 // state, not from the network: worth a warning every time (it should never happen).
-                _logger.Warn(LinkCategory, $"node {left.Member} was declared {left.Reason.ToString().ToLowerInvariant()} in view " +
-                    $"{change.View.Id} while a link probe to it answered {age.TotalMilliseconds:0} ms ago " +
-                    $"(declared_failed_while_link_up = {_failureAudit.CountFor(left.Member.Node)})");
+                string reason = left.Reason.ToString().ToLowerInvariant();
+                long count = _failureAudit.CountFor(left.Member.Node);
+                LinkLog.DeclaredWhileLinkUp(_linkLog, left.Member, reason, change.View.Id, age.TotalMilliseconds, count);
             }
         }
     }
@@ -200,19 +208,18 @@ internal sealed partial class ClusterDaemon
                     int configured = _config.Links.MtuOf(link);
                     if (mtu > 0 && mtu < configured)
                     {
-                        _logger.Warn(LinkCategory, $"link {link} ({address} on {nic.Name}): links.mtu is {configured} but the " +
-                            $"interface MTU is {mtu}; datagrams larger than the path allows are refused (udp_send_too_big)");
+                        LinkLog.MtuTooSmall(_linkLog, link, address, nic.Name, configured, mtu);
                     }
                     else if (mtu > 0)
                     {
-                        _logger.Info(LinkCategory, $"link {link}: {address} on {nic.Name}, interface MTU {mtu}, links.mtu {configured}");
+                        LinkLog.Mtu(_linkLog, link, address, nic.Name, mtu, configured);
                     }
                 }
             }
         }
         catch (Exception ex) when (ex is NetworkInformationException or PlatformNotSupportedException)
         {
-            _logger.Debug(LinkCategory, $"cannot read interface MTUs: {ex.Message}");
+            LinkLog.MtusUnknown(_linkLog, ex.Message);
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Muster.Core;
+using Muster.Daemon.Logging;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Security;
@@ -13,6 +15,7 @@ namespace Muster.Daemon;
 internal sealed partial class ClusterDaemon
 {
     private const string SecurityCategory = "security";
+    private readonly ILogger _securityLog;
 
     private readonly KeyRing? _keys;
     private PacketProtector? _protector;
@@ -33,8 +36,7 @@ internal sealed partial class ClusterDaemon
     {
         if (_keys is null)
         {
-            _logger.Warn(SecurityCategory, "security.crypto = \"none\": cluster traffic is neither authenticated nor encrypted; " +
-                "anyone who can reach the cluster port can read it, join the cluster and inject messages");
+            SecurityLog.Unencrypted(_securityLog);
             return;
         }
 
@@ -42,7 +44,8 @@ internal sealed partial class ClusterDaemon
         uint prefix = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
         _protector = new PacketProtector(_config.ClusterName, _local.NodeId, incarnation, prefix, _keys);
         _sealBuffer = new byte[_config.Limits.MaxDatagramSize + SecureEnvelope.Overhead];
-        _logger.Info(SecurityCategory, $"cluster traffic authenticated and encrypted with AES-256-GCM; sealing with {_keys.Current}");
+        string current = _keys.Current.ToString();
+        SecurityLog.Encrypted(_securityLog, current);
     }
 
     /// <summary>Sends one packet of the engine's over the link the link monitor picks, sealed when encryption is on.</summary>
@@ -112,9 +115,11 @@ internal sealed partial class ClusterDaemon
             {
                 _sealedWhileOff++;
                 NoteSecurityDrop(datagram.Source, RefusalReason.Encrypted, 0, now);
-                LogDrop(now, datagram.Source, "sealed-while-off",
-                    $"dropped an encrypted packet from node {datagram.Source}: that node encrypts, but this node runs with " +
-                    "security.crypto = \"none\" (the setting must be the same on every node)");
+                if (ShouldLogDrop(now, datagram.Source, "sealed-while-off", out long dropped))
+                {
+                    SecurityLog.SealedWhileOff(_securityLog, datagram.Source, dropped);
+                }
+
                 return;
             }
 
@@ -136,11 +141,10 @@ internal sealed partial class ClusterDaemon
             NoteSecurityDrop(datagram.Source, reason, result == OpenResult.UnknownKey ? fingerprint : 0, now);
         }
 
-        if (_limiter.TryAcquire($"crypto:{result}:{datagram.Source}", now, out long suppressed))
+        if (_securityLog.IsEnabled(LogLevel.Warning) && _limiter.TryAcquire($"crypto:{result}:{datagram.Source}", now, out long suppressed))
         {
-            // Described only when logged: a stream of dropped packets formats no text.
-            string text = DescribeDrop(result, datagram.Source, fingerprint);
-            _logger.Warn(SecurityCategory, suppressed > 0 ? $"{text} ({suppressed} similar suppressed)" : text);
+            // Only when logged: a stream of dropped packets formats no text.
+            LogDrop(result, datagram.Source, fingerprint, suppressed);
         }
     }
 
@@ -155,31 +159,44 @@ internal sealed partial class ClusterDaemon
         _node.OnPacket(datagram.Source, packet, now);
     }
 
-    private string DescribeDrop(OpenResult result, NodeId source, uint fingerprint) => result switch
+    private void LogDrop(OpenResult result, NodeId source, uint fingerprint, long suppressed)
     {
-        OpenResult.UnknownKey =>
-            $"dropped a packet from node {source} sealed with key {ClusterKey.FormatFingerprint(fingerprint)}, which this node " +
-            $"does not hold (it holds {string.Join(", ", _keys!.Accepted.Select(k => k.FingerprintText))}): the key files differ; " +
-            $"copy the same key file to every node ({_config.Security.KeyFile})",
-        OpenResult.NotSealed =>
-            $"dropped an unencrypted packet from node {source}: this node requires encryption (security.crypto); the sender " +
-            "runs with crypto = \"none\" or is not a Muster node",
-        OpenResult.AuthenticationFailed =>
-            $"dropped a packet from node {source} that failed authentication (forged, corrupted, or from a cluster with " +
-            "another name that shares this key)",
-        OpenResult.Replayed => $"dropped a replayed or duplicated packet from node {source}",
-        OpenResult.StaleIncarnation => $"dropped a packet from an earlier incarnation of node {source}",
-        OpenResult.SenderMismatch => $"dropped a packet from the address of node {source} that claims another sender",
-        OpenResult.Truncated => $"dropped a truncated packet from node {source}",
-        _ => $"dropped a packet from node {source} with an unknown envelope version or cipher suite (a newer build?)",
-    };
-
-    private void LogDrop(Instant now, NodeId source, string kind, string text)
-    {
-        if (_limiter.TryAcquire($"crypto:{kind}:{source}", now, out long suppressed))
+        switch (result)
         {
-            _logger.Warn(SecurityCategory, suppressed > 0 ? $"{text} ({suppressed} similar suppressed)" : text);
+            case OpenResult.UnknownKey:
+                string key = ClusterKey.FormatFingerprint(fingerprint);
+                string accepted = string.Join(", ", _keys!.Accepted.Select(k => k.FingerprintText));
+                SecurityLog.UnknownKey(_securityLog, source, key, accepted, _config.Security.KeyFile, suppressed);
+                break;
+            case OpenResult.NotSealed:
+                SecurityLog.NotSealed(_securityLog, source, suppressed);
+                break;
+            case OpenResult.AuthenticationFailed:
+                SecurityLog.AuthenticationFailed(_securityLog, source, suppressed);
+                break;
+            case OpenResult.Replayed:
+                SecurityLog.Replayed(_securityLog, source, suppressed);
+                break;
+            case OpenResult.StaleIncarnation:
+                SecurityLog.StaleIncarnation(_securityLog, source, suppressed);
+                break;
+            case OpenResult.SenderMismatch:
+                SecurityLog.SenderMismatch(_securityLog, source, suppressed);
+                break;
+            case OpenResult.Truncated:
+                SecurityLog.Truncated(_securityLog, source, suppressed);
+                break;
+            default:
+                SecurityLog.UnknownEnvelope(_securityLog, source, suppressed);
+                break;
         }
+    }
+
+    // Rate-limited per kind and source (one line per 5 s), checked before anything is formatted.
+    private bool ShouldLogDrop(Instant now, NodeId source, string kind, out long suppressed)
+    {
+        suppressed = 0;
+        return _securityLog.IsEnabled(LogLevel.Warning) && _limiter.TryAcquire($"crypto:{kind}:{source}", now, out suppressed);
     }
 
     private IEnumerable<KeyValuePair<string, long>> SecurityCounters()
@@ -232,7 +249,7 @@ internal sealed partial class ClusterDaemon
                     key = KeyFile.Read(_config.Security.KeyFile, out string? warning);
                     if (warning is not null)
                     {
-                        _logger.Warn(SecurityCategory, warning);
+                        SecurityLog.KeyFileWarning(_securityLog, warning);
                     }
                 }
                 catch (KeyFileException ex)
@@ -270,7 +287,7 @@ internal sealed partial class ClusterDaemon
                 break;
         }
 
-        _logger.Info(SecurityCategory, outcome);
+        SecurityLog.KeyStep(_securityLog, outcome);
         return outcome;
     }
 
@@ -282,7 +299,8 @@ internal sealed partial class ClusterDaemon
         }
         catch (KeyStepException ex)
         {
-            _logger.Warn(SecurityCategory, $"key {request.Operation.ToString().ToLowerInvariant()} refused: {ex.Message}");
+            string operation = request.Operation.ToString().ToLowerInvariant();
+            SecurityLog.KeyStepRefused(_securityLog, operation, ex.Message);
             session.ReplyError(id, ex.Code, ex.Message);
         }
     }
@@ -295,7 +313,7 @@ internal sealed partial class ClusterDaemon
         }
         catch (KeyStepException ex)
         {
-            _logger.Warn(SecurityCategory, $"SIGHUP: {ex.Message}");
+            SecurityLog.ReloadRefused(_securityLog, ex.Message);
         }
     }
 

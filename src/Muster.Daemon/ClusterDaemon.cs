@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging;
 using Muster.Configuration;
 using Muster.Core;
 using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 using Muster.Daemon.Host;
+using Muster.Daemon.Logging;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
@@ -27,7 +29,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
     private readonly ClusterConfig _config;
     private readonly NodeConfig _local;
-    private readonly Logger _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly ILogger _membershipLog;
     private readonly InputQueue _queue = new(packetCapacity: 16_384);
     private readonly Dictionary<int, IpcSession> _sessions = [];
     private readonly Dictionary<int, TrackFlags> _trackers = [];
@@ -58,7 +62,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
     /// <param name="faults">TEST-ONLY transport faults (the test bed's <c>MUSTER_TEST_FAULTS</c>); null in production.</param>
     /// <param name="notifier">systemd's notification socket, when run by systemd with <c>Type=notify</c>.</param>
-    public ClusterDaemon(ClusterConfig config, NodeConfig local, Logger logger, Func<ulong> nextIncarnation,
+    /// <param name="loggers">Where every part of the daemon logs (categories musterd, membership, link, security, and
+    /// those of the transport, IPC server and host pieces).</param>
+    public ClusterDaemon(ClusterConfig config, NodeConfig local, ILoggerFactory loggers, Func<ulong> nextIncarnation,
         ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys, TransportFaultOptions? faults = null,
         SystemdNotifier? notifier = null)
     {
@@ -67,7 +73,11 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         _keys = keys;
         _config = config;
         _local = local;
-        _logger = logger;
+        _loggers = loggers;
+        _log = loggers.CreateLogger(Category);
+        _membershipLog = loggers.CreateLogger("membership");
+        _linkLog = loggers.CreateLogger(LinkCategory);
+        _securityLog = loggers.CreateLogger(SecurityCategory);
         _nextIncarnation = nextIncarnation;
         _viewMark = viewMark;
         _storeViewMark = storeViewMark;
@@ -115,23 +125,23 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             MaxDatagramSize = _config.Limits.MaxDatagramSize,
             DontFragment = true,
             ReceiveThreadStarted = _config.System.SchedRr ? () => RaisePriority("receive") : null,
-        }, _logger);
-        _transport = _faults is null ? udp : new FaultInjectingTransport(udp, _faults, _logger);
+        }, _loggers);
+        _transport = _faults is null ? udp : new FaultInjectingTransport(udp, _faults, _loggers);
 
         StartLinks(MonotonicClock.Now());
-        _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _logger);
+        _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _loggers);
         try
         {
             if (_config.Metrics.Listen is { } listen)
             {
-                _prometheus = new PrometheusEndpoint(listen, DaemonMetrics.MeterName, _logger);
+                _prometheus = new PrometheusEndpoint(listen, DaemonMetrics.MeterName, _loggers);
             }
 
             _transport.Start(_queue.EnqueuePacket);
             _ipc.Start();
-            _logger.Info(Category, $"node {_local.Name} ({self}) of cluster '{_config.ClusterName}' listening on " +
-                $"{string.Join(", ", _local.Endpoints)}; IPC socket {_config.Ipc.SocketPath}; timing profile " +
-                $"{_config.Timing.ProfileName} (failure timeout {_config.Timing.FailureTimeout.TotalMilliseconds} ms)");
+            string endpoints = string.Join(", ", _local.Endpoints);
+            DaemonLog.Listening(_log, _local.Name, self, _config.ClusterName, endpoints, _config.Ipc.SocketPath,
+                _config.Timing.ProfileName, _config.Timing.FailureTimeout.TotalMilliseconds);
             Loop();
         }
         finally
@@ -194,14 +204,14 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     {
         if (SystemTuning.TryEnableRealtimeForCurrentThread(out string detail))
         {
-            _logger.Info(Category, $"{which} thread: {detail}");
+            DaemonLog.RealtimePriority(_log, which, detail);
         }
         else
         {
-            _logger.Warn(Category, $"{which} thread: {detail}");
+            DaemonLog.NoRealtimePriority(_log, which, detail);
             if (SystemTuning.TrySetNice(-10, out string nice))
             {
-                _logger.Info(Category, nice);
+                DaemonLog.Niceness(_log, nice);
             }
         }
     }
@@ -220,7 +230,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         _node.Start(now);
         NotifySystemd(now);
         // The loop wakes at least every heartbeat interval; a gap of two means it was not scheduled (schedmiss).
-        _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _logger);
+        _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _loggers);
         if (_prometheus is not null)
         {
             _metrics = new DaemonMetrics(BuildCounters());
@@ -349,12 +359,12 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         _trackers.Remove(session.Id);
         _node.Groups.SessionClosed(session.Id);
         UpdateDeliveryPause();
-        _logger.Debug(Category, $"client {session} disconnected: {reason}");
+        DaemonLog.ClientDisconnected(_log, session, reason);
     }
 
     private void LeaveCluster(Instant now, string why)
     {
-        _logger.Info(Category, $"leaving the cluster ({why})");
+        DaemonLog.Leaving(_log, why);
         _notifier?.Stopping();
         _now = now;
         _node.Leave(now);
@@ -374,7 +384,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         switch (ev.Kind)
         {
             case MembershipEventKind.Log:
-                _logger.Write(ev.Level, "membership", ev.Text!);
+                CoreEventLog.Write(_membershipLog, ev.Level, ev.Text!, _local.NodeId, _node.Membership.CurrentView?.Id ?? ViewId.None);
                 break;
             case MembershipEventKind.ViewChanged:
                 AuditDepartures(ev.ViewChange!, _now);
@@ -420,7 +430,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
                 // window then fills and senders everywhere wait. If it never catches up, the IPC server disconnects
                 // it after the stall timeout and its groups see it die.
                 _node.Membership.DeliveryPaused = true;
-                _logger.Debug(Category, $"client {session} is behind ({session.QueuedEvents} events queued): pausing delivery");
+                DaemonLog.DeliveryPaused(_log, session, session.QueuedEvents);
             }
         }
     }
@@ -430,7 +440,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         if (_node.Membership.DeliveryPaused && !_sessions.Values.Any(s => s.IsAboveHighWater && !s.IsClosed))
         {
             _node.Membership.DeliveryPaused = false;
-            _logger.Debug(Category, "all clients caught up: resuming delivery");
+            DaemonLog.DeliveryResumed(_log);
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Muster.Configuration;
-using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 using Muster.Daemon;
+using Muster.Daemon.Logging;
 using Muster.Daemon.Host;
 using Muster.Security;
 using Muster.Transport;
@@ -14,7 +15,8 @@ using Muster.Transport.Faults;
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
 // musterd [--config PATH] [--node NAME|ID] [--log-level debug|info|warning|error]
-// Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line; 3 invalid configuration.
+// Exit codes: 0 left the cluster cleanly; 1 runtime failure; 2 bad command line (or MUSTER_LOG_FORMAT); 3 invalid
+// configuration.
 string? configPath = null;
 string? nodeArgument = null;
 string? logLevel = null;
@@ -61,40 +63,78 @@ if (logLevel is not null && !Enum.TryParse(logLevel, ignoreCase: true, out level
     return 2;
 }
 
-TextWriter output;
+// Stderr gets human-readable lines on a terminal and priority-prefixed lines under systemd (docs/operations.md).
+ConsoleLogFormat format;
 try
 {
-    output = config.Logging.File is { } file ? new StreamWriter(file, append: true) : Console.Error;
+    format = DaemonLogging.DetectConsoleFormat();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"musterd: {e.Message}");
+    return 2;
+}
+
+// With [logging] file, every line goes to the file (and only there); a fatal error goes to stderr too.
+LogFileProvider? logFile = null;
+try
+{
+    logFile = config.Logging.File is { } file ? new LogFileProvider(file) : null;
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
 {
-    Console.Error.WriteLine($"musterd: cannot open the log file {config.Logging.File} (logging.file): {e.Message}");
+    Console.Error.WriteLine($"{ErrorPrefix()}musterd: cannot open the log file {config.Logging.File} (logging.file): {e.Message}");
     return 1;
 }
 
-var logger = new Logger(output, level);
+// Disposed last thing (finally): that writes out the lines still queued.
+ILoggerFactory loggers = DaemonLogging.Create(level, format, logFile);
+ILogger log = loggers.CreateLogger("musterd");
 
 // A fatal error must reach whoever started musterd (a terminal, the service manager's journal) even when the log
 // goes to a file: there the line would wait for someone who already knows to look.
-void Fatal(string message)
+void ToStderr(string message)
 {
-    logger.Error("musterd", message);
-    if (!ReferenceEquals(output, Console.Error))
+    if (logFile is not null)
     {
-        Console.Error.WriteLine($"musterd: {message}");
+        Console.Error.WriteLine($"{ErrorPrefix()}musterd: {message}");
     }
 }
+
+void Fatal(string reason)
+{
+    DaemonLog.Fatal(log, reason);
+    ToStderr($"fatal: {reason}");
+}
+
+// Journald files a line under the priority its prefix names; without one it would be an info line.
+string ErrorPrefix() => format == ConsoleLogFormat.Systemd ? DaemonLogging.SyslogPrefix(LogLevel.Error) : "";
+
+// The writers hold lines on threads of their own: an exception that escapes on another thread ends the process
+// without reaching the finally below, so write out what is queued, and the reason, before it goes.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    if (e.ExceptionObject is Exception exception)
+    {
+        DaemonLog.FatalUnexpected(log, exception);
+        ToStderr($"fatal: unexpected error: {exception}");
+    }
+
+    loggers.Dispose();
+    logFile?.Dispose();
+};
 
 try
 {
     if (!config.System.SchedRr)
     {
-        logger.Info("musterd", "sched_rr = false: running with normal scheduling priority");
+        DaemonLog.NormalScheduling(log);
     }
 
     if (config.System.LockMemory)
     {
-        logger.Write(SystemTuning.TryLockMemory(out string mlock) ? LogLevel.Info : LogLevel.Warning, "musterd", mlock);
+        LogLevel outcome = SystemTuning.TryLockMemory(out string mlock) ? LogLevel.Information : LogLevel.Warning;
+        DaemonLog.MemoryLock(log, outcome, mlock);
     }
 
     KeyRing? keys = null;
@@ -105,13 +145,14 @@ try
             keys = new KeyRing(KeyFile.Read(config.Security.KeyFile, out string? warning));
             if (warning is not null)
             {
-                logger.Warn("security", warning);
+                SecurityLog.KeyFileWarning(loggers.CreateLogger("security"), warning);
             }
         }
         catch (KeyFileException e)
         {
             // Nothing has started yet: a node without its key must not run (it could not talk to anyone anyway).
-            Fatal($"{e.Message} (security.key_file; or set security.crypto = \"none\" to run unencrypted)");
+            DaemonLog.KeyFileUnusable(log, e.Message);
+            ToStderr($"{e.Message} (security.key_file; or set security.crypto = \"none\" to run unencrypted)");
             return 3;
         }
     }
@@ -120,8 +161,7 @@ try
     if (!store.FileFound)
     {
         // Normal at a node's first start; otherwise its state was lost, and the operator should know (docs/protocol.md).
-        logger.Info("musterd", $"no node state file {store.FilePath}: first start, or the state was lost; " +
-            "the incarnation and the view-sequence mark start from the clock");
+        DaemonLog.NoStateFile(log, store.FilePath);
     }
 
     // TEST-ONLY transport faults for the test bed: the one place that reads MUSTER_TEST_FAULTS. The UDP transport
@@ -133,13 +173,13 @@ try
     }
     catch (ArgumentException e)
     {
-        Fatal($"fatal: {e.Message}");
+        Fatal(e.Message);
         return 1;
     }
 
     // Set when systemd runs us with Type=notify (see contrib/systemd/musterd.service).
-    using var notifier = SystemdNotifier.FromEnvironment(logger);
-    using var daemon = new ClusterDaemon(config, local, logger, store.NextIncarnation, store.LoadViewSequenceMark(),
+    using var notifier = SystemdNotifier.FromEnvironment(loggers);
+    using var daemon = new ClusterDaemon(config, local, loggers, store.NextIncarnation, store.LoadViewSequenceMark(),
         store.StoreViewSequenceMark, keys, faults, notifier);
     using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);
     return daemon.Run();
@@ -147,19 +187,19 @@ try
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigException or InvalidOperationException
                               or System.Net.Sockets.SocketException or ExternalException)
 {
-    Fatal($"fatal: {e.Message}");
+    Fatal(e.Message);
     return 1;
 }
 catch (Exception e)
 {
     // A bug: the whole exception, stack included, in both places, rather than a crash that only stderr sees.
-    Fatal($"fatal: unexpected error: {e}");
+    DaemonLog.FatalUnexpected(log, e);
+    ToStderr($"fatal: unexpected error: {e}");
     return 1;
 }
 finally
 {
-    if (!ReferenceEquals(output, Console.Error))
-    {
-        output.Dispose();
-    }
+    // The console and file writers run on threads of their own: this waits (briefly) for what they still hold.
+    loggers.Dispose();
+    logFile?.Dispose();
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Muster.Core;
-using Muster.Core.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Muster.Diagnostics;
 using Muster.Ipc.Contracts;
 
@@ -32,12 +32,15 @@ public sealed class IpcServer : IAsyncDisposable
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
-    public IpcServer(IpcServerOptions options, IIpcHandler handler, Logger logger)
+    /// <param name="options">The settings.</param>
+    /// <param name="handler">The daemon side: connections, requests, disconnections.</param>
+    /// <param name="loggers">Where the server's lines go (category <c>ipc</c>).</param>
+    public IpcServer(IpcServerOptions options, IIpcHandler handler, ILoggerFactory loggers)
     {
         options.Validate();
         Options = options;
         Handler = handler;
-        Logger = logger;
+        Logger = loggers.CreateLogger(Category);
         _allowedUsers = [.. options.AllowedUserIds];
         _allowedGroups = [.. options.AllowedGroupIds];
     }
@@ -53,7 +56,7 @@ public sealed class IpcServer : IAsyncDisposable
 
     internal IIpcHandler Handler { get; }
 
-    internal Logger Logger { get; }
+    internal ILogger Logger { get; }
 
     /// <summary>
     /// Creates the socket (removing a stale socket file that no daemon answers on), applies its mode and group, and
@@ -102,7 +105,8 @@ public sealed class IpcServer : IAsyncDisposable
         }
 
         _listener = listener;
-        Logger.Info(Category, $"listening on {path} (mode {Convert.ToString((int)Options.SocketMode, 8)})");
+        string mode = Convert.ToString((int)Options.SocketMode, 8);
+        IpcLog.Listening(Logger, path, mode);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -127,7 +131,7 @@ public sealed class IpcServer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Logger.Warn(Category, $"cannot remove {Options.SocketPath}: {ex.Message}");
+            IpcLog.CannotRemoveSocket(Logger, Options.SocketPath, ex.Message);
         }
 
         var running = _sessions.Values.ToArray();
@@ -143,13 +147,15 @@ public sealed class IpcServer : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    internal void LogLimited(LogLevel level, string key, string message)
+    /// <summary>
+    /// True when a rate-limited line for <paramref name="key"/> may be logged now (at most one per 10 s per key, so a
+    /// misbehaving client cannot flood the log); <paramref name="suppressed"/> counts those held back since the last.
+    /// </summary>
+    internal bool ShouldLog(LogLevel level, string key, out long suppressed)
     {
-        var now = new Instant(Options.TimeProvider.GetElapsedTime(0).Ticks);
-        if (_logLimiter.TryAcquire(key, now, out long suppressed))
-        {
-            Logger.Write(level, Category, suppressed == 0 ? message : $"{message} ({suppressed} similar suppressed)");
-        }
+        suppressed = 0;
+        return Logger.IsEnabled(level)
+            && _logLimiter.TryAcquire(key, new Instant(Options.TimeProvider.GetElapsedTime(0).Ticks), out suppressed);
     }
 
     internal void Forget(IpcSession session) => _sessions.TryRemove(session.Id, out _);
@@ -175,7 +181,7 @@ public sealed class IpcServer : IAsyncDisposable
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
             // Nobody listens: a socket file left by a daemon that died.
-            Logger.Info(Category, $"removing stale socket {path}");
+            IpcLog.RemovingStaleSocket(Logger, path);
             File.Delete(path);
             return;
         }
@@ -224,7 +230,12 @@ public sealed class IpcServer : IAsyncDisposable
             catch (SocketException ex)
             {
                 // EMFILE and the like: log and keep accepting; the pending connection stays in the backlog.
-                LogLimited(LogLevel.Error, "accept", $"accept failed: {ex.Message}");
+                if (ShouldLog(LogLevel.Error, "accept", out long suppressed))
+                {
+                    IpcLog.AcceptFailed(Logger, ex.Message, suppressed);
+                }
+
+
                 await Task.Yield();
                 continue;
             }
@@ -235,7 +246,7 @@ public sealed class IpcServer : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                Logger.Error(Category, $"failed to admit a connection: {ex}");
+                IpcLog.AdmitFailed(Logger, ex);
                 client.Dispose();
             }
         }
@@ -245,15 +256,24 @@ public sealed class IpcServer : IAsyncDisposable
     {
         if (!PeerCredentials.TryRead(client, out var credentials, out string error))
         {
-            LogLimited(LogLevel.Warning, "peercred", $"refused a connection: {error}");
+            if (ShouldLog(LogLevel.Warning, "peercred", out long suppressed))
+            {
+                IpcLog.PeerCredentialsUnreadable(Logger, error, suppressed);
+            }
+
+
             Refuse(client, ErrorCode.Security, $"cannot identify the connecting process: {error}");
             return;
         }
 
         if (!IsAllowed(credentials!))
         {
-            LogLimited(LogLevel.Warning, $"denied:{credentials!.UserId}",
-                $"refused pid {credentials.ProcessId} uid {credentials.UserId} gid {credentials.GroupId}: not in allowed_users/allowed_groups");
+            if (ShouldLog(LogLevel.Warning, $"denied:{credentials!.UserId}", out long suppressed))
+            {
+                IpcLog.AccessDenied(Logger, credentials.ProcessId, credentials.UserId, credentials.GroupId, suppressed);
+            }
+
+
             Refuse(client, ErrorCode.AccessDenied,
                 $"uid {credentials.UserId} is not allowed to use musterd (see [ipc] allowed_users/allowed_groups)");
             return;
@@ -261,8 +281,12 @@ public sealed class IpcServer : IAsyncDisposable
 
         if (_sessions.Count >= Options.MaxClients)
         {
-            LogLimited(LogLevel.Warning, "maxclients",
-                $"refused pid {credentials!.ProcessId}: {Options.MaxClients} clients already connected (ipc_max_clients)");
+            if (ShouldLog(LogLevel.Warning, "maxclients", out long suppressed))
+            {
+                IpcLog.TooManyClients(Logger, credentials!.ProcessId, Options.MaxClients, suppressed);
+            }
+
+
             Refuse(client, ErrorCode.NoResources,
                 $"musterd already has {Options.MaxClients} clients connected (see [limits] ipc_max_clients)");
             return;

@@ -1,8 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Muster.Core.Diagnostics;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Muster.Ipc.Contracts;
 
 namespace Muster.Ipc;
@@ -26,7 +25,6 @@ namespace Muster.Ipc;
 [SuppressMessage("Design", "CA1001", Justification = "The session disposes its own resources when its run ends; the daemon never owns it.")]
 public sealed class IpcSession
 {
-    private const string Category = "ipc";
     private const int InitialBufferSize = 16 * 1024;
 
     private readonly IpcServer _server;
@@ -204,7 +202,7 @@ public sealed class IpcSession
         }
         catch (Exception ex)
         {
-            _server.Logger.Error(Category, $"{this}: unexpected error in the read loop: {ex}");
+            IpcLog.ReadLoopFailed(_server.Logger, this, ex);
             MarkClosed($"internal error: {ex.Message}");
         }
         finally
@@ -247,19 +245,19 @@ public sealed class IpcSession
         if (_announced)
         {
             // Debug, not info: every CLI call connects and disconnects, and a monitoring loop must not flood the log.
-            _server.Logger.Debug(Category, $"{this} disconnected: {reason}");
+            IpcLog.Disconnected(_server.Logger, this, reason);
             try
             {
                 _server.Handler.OnDisconnected(this, reason);
             }
             catch (Exception ex)
             {
-                _server.Logger.Error(Category, $"{this}: OnDisconnected threw: {ex}");
+                IpcLog.OnDisconnectedThrew(_server.Logger, this, ex);
             }
         }
         else
         {
-            _server.Logger.Debug(Category, $"{this} closed before the handshake finished: {reason}");
+            IpcLog.ClosedBeforeHandshake(_server.Logger, this, reason);
         }
     }
 
@@ -398,7 +396,7 @@ public sealed class IpcSession
         }
         catch (Exception ex)
         {
-            _server.Logger.Error(Category, $"{this}: OnRequest({request.Type}) threw: {ex}");
+            IpcLog.OnRequestThrew(_server.Logger, this, request.Type, ex);
             ReplyError(frame.RequestId, ErrorCode.Library, "internal error in musterd");
         }
 
@@ -419,7 +417,13 @@ public sealed class IpcSession
         {
             string text = $"client speaks protocol versions {hello.MinVersion}-{hello.MaxVersion}; " +
                 $"this musterd speaks {IpcProtocol.MinVersion}-{IpcProtocol.CurrentVersion}";
-            _server.LogLimited(LogLevel.Warning, "version", $"{this} refused: {text}");
+            if (_server.ShouldLog(LogLevel.Warning, "version", out long suppressed))
+            {
+                IpcLog.VersionRefused(_server.Logger, this, hello.MinVersion, hello.MaxVersion, IpcProtocol.MinVersion,
+                    IpcProtocol.CurrentVersion, suppressed);
+            }
+
+
             CloseWithError(ErrorCode.Version, text, requestId);
             return false;
         }
@@ -438,14 +442,14 @@ public sealed class IpcSession
             _announced = true;
         }
 
-        _server.Logger.Debug(Category, $"{this} connected (gid {GroupId}, protocol {chosen})");
+        IpcLog.Connected(_server.Logger, this, GroupId, chosen);
         try
         {
             _server.Handler.OnConnected(this);
         }
         catch (Exception ex)
         {
-            _server.Logger.Error(Category, $"{this}: OnConnected threw: {ex}");
+            IpcLog.OnConnectedThrew(_server.Logger, this, ex);
             Close("internal error in musterd");
             return false;
         }
@@ -493,7 +497,12 @@ public sealed class IpcSession
 
     private void ProtocolError(string reason)
     {
-        _server.LogLimited(LogLevel.Warning, "protocol", $"{this}: protocol error, closing: {reason}");
+        if (_server.ShouldLog(LogLevel.Warning, "protocol", out long suppressed))
+        {
+            IpcLog.ProtocolError(_server.Logger, this, reason, suppressed);
+        }
+
+
         CloseWithError(ErrorCode.MessageError, $"protocol error: {reason}", IpcProtocol.UnsolicitedRequestId);
     }
 
@@ -507,7 +516,12 @@ public sealed class IpcSession
             }
         }
 
-        _server.LogLimited(LogLevel.Warning, "handshake", $"{this}: no Hello within {_options.HandshakeTimeout}, closing");
+        if (_server.ShouldLog(LogLevel.Warning, "handshake", out long suppressed))
+        {
+            IpcLog.HandshakeTimeout(_server.Logger, this, _options.HandshakeTimeout, suppressed);
+        }
+
+
         CloseWithError(ErrorCode.Timeout, $"no Hello within {_options.HandshakeTimeout}", IpcProtocol.UnsolicitedRequestId);
         CancelReads();
     }
@@ -687,7 +701,12 @@ public sealed class IpcSession
             }
         }
 
-        _server.LogLimited(LogLevel.Warning, "overflow", $"{this}: {overflow}, closing");
+        if (_server.ShouldLog(LogLevel.Warning, "overflow", out long suppressed))
+        {
+            IpcLog.QueueOverflow(_server.Logger, this, overflow, suppressed);
+        }
+
+
         Close(overflow);
         return EnqueueResult.Overflow;
     }
@@ -723,7 +742,12 @@ public sealed class IpcSession
                 $"{_options.HighWaterMark} for {_options.StallTimeout.TotalSeconds:0.###} s";
         }
 
-        _server.LogLimited(LogLevel.Warning, "stall", $"{this}: {reason}, closing");
+        if (_server.ShouldLog(LogLevel.Warning, "stall", out long suppressed))
+        {
+            IpcLog.Stalled(_server.Logger, this, reason, suppressed);
+        }
+
+
         Close(reason);
     }
 
@@ -764,7 +788,7 @@ public sealed class IpcSession
         }
         catch (Exception ex)
         {
-            _server.Logger.Error(Category, $"{this}: unexpected error in the write loop: {ex}");
+            IpcLog.WriteLoopFailed(_server.Logger, this, ex);
             if (MarkClosed($"internal error: {ex.Message}"))
             {
                 Abort();
@@ -807,7 +831,7 @@ public sealed class IpcSession
             }
             catch (Exception ex)
             {
-                _server.Logger.Error(Category, $"{this}: Drained handler threw: {ex}");
+                IpcLog.DrainedThrew(_server.Logger, this, ex);
             }
         }
     }

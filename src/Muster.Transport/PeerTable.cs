@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Muster.Transport;
 
@@ -24,7 +24,7 @@ internal sealed class PeerTable
 
     // Throws ArgumentException for an endpoint configured for two nodes or an invalid node id.
     public static PeerTable Build(
-        IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> peers, IReadOnlyList<Socket> sockets, Logger logger)
+        IReadOnlyDictionary<NodeId, IReadOnlyList<IPEndPoint>> peers, IReadOnlyList<Socket> sockets, ILogger logger)
     {
         var sources = new Dictionary<EndpointKey, List<Source>>();
         var targets = new Dictionary<NodeId, SendTarget?[]>();
@@ -63,8 +63,7 @@ internal sealed class PeerTable
                 }
                 else
                 {
-                    logger.Warn("transport",
-                        $"node {node} link {link}: no bound socket can reach {endpoints[link]} (address family); datagrams to it are dropped");
+                    TransportLog.Unreachable(logger, node, link, endpoints[link]);
                 }
             }
             targets.Add(node, links);

@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Muster.Core;
-using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 
 namespace Muster.Transport;
@@ -43,7 +43,7 @@ public sealed class UdpTransport : IClusterTransport
 
     private readonly Receiver[] _receivers;
     private readonly Socket[] _sockets;
-    private readonly Logger _logger;
+    private readonly ILogger _logger;
     private readonly Action? _receiveThreadStarted;
     private readonly SharedRateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
@@ -69,7 +69,9 @@ public sealed class UdpTransport : IClusterTransport
     /// The options are invalid (no bind endpoint, sizes out of range, an endpoint configured for two nodes).
     /// </exception>
     /// <exception cref="IOException">A socket could not be created or bound; the message names the endpoint.</exception>
-    public UdpTransport(UdpTransportOptions options, Logger logger)
+    /// <param name="options">Sockets, peers and limits.</param>
+    /// <param name="loggers">Where the transport's lines go (category <c>transport</c>).</param>
+    public UdpTransport(UdpTransportOptions options, ILoggerFactory loggers)
     {
         ArgumentOutOfRangeException.ThrowIfZero(options.Bind.Count, nameof(options.Bind));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDatagramSize, 1, nameof(options.MaxDatagramSize));
@@ -78,7 +80,7 @@ public sealed class UdpTransport : IClusterTransport
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ReceiveBufferSize, 1, nameof(options.ReceiveBufferSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SendBufferSize, 1, nameof(options.SendBufferSize));
 
-        _logger = logger;
+        _logger = loggers.CreateLogger(Category);
         _logLimiter = new SharedRateLimiter(options.LogInterval);
         _unknown = new UnknownSources(options.LogInterval);
         _maxDatagramSize = options.MaxDatagramSize;
@@ -95,7 +97,7 @@ public sealed class UdpTransport : IClusterTransport
             _receivers = [.. receivers];
             _sockets = [.. receivers.Select(r => r.Socket)];
             LocalEndpoints = [.. receivers.Select(r => (IPEndPoint)r.Socket.LocalEndPoint!)];
-            _peers = PeerTable.Build(options.Peers, _sockets, logger);
+            _peers = PeerTable.Build(options.Peers, _sockets, _logger);
         }
         catch
         {
@@ -245,8 +247,7 @@ public sealed class UdpTransport : IClusterTransport
             Interlocked.Increment(ref _sendErrors);
             if (ShouldLog(LogLevel.Warning, "send-unknown", out long suppressed))
             {
-                _logger.Warn(Category,
-                    $"datagram to node {destination} on link {link} dropped: no usable endpoint configured for it{Suppressed(suppressed)}");
+                TransportLog.NoEndpoint(_logger, destination, link, suppressed);
             }
             return;
         }
@@ -263,9 +264,7 @@ public sealed class UdpTransport : IClusterTransport
             Interlocked.Increment(ref _sendTooBig);
             if (ShouldLog(LogLevel.Warning, target.LogKey, out long suppressed))
             {
-                _logger.Warn(Category,
-                    $"send of {datagram.Length} bytes to node {target.Node} ({target.Endpoint}) on link {target.Link} refused: larger than "
-                    + $"the path MTU (don't-fragment is set); lower links.mtu for this link{Suppressed(suppressed)}");
+                TransportLog.SendTooBig(_logger, datagram.Length, target.Node, target.Endpoint, target.Link, suppressed);
             }
         }
         catch (SocketException e)
@@ -273,8 +272,7 @@ public sealed class UdpTransport : IClusterTransport
             Interlocked.Increment(ref _sendErrors);
             if (ShouldLog(LogLevel.Warning, target.LogKey, out long suppressed))
             {
-                _logger.Warn(Category,
-                    $"send to node {target.Node} ({target.Endpoint}) on link {target.Link} failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
+                TransportLog.SendFailed(_logger, target.Node, target.Endpoint, target.Link, e.SocketErrorCode, e.Message, suppressed);
             }
         }
     }
@@ -317,7 +315,7 @@ public sealed class UdpTransport : IClusterTransport
         {
             if (receiver.Thread is { } thread && thread != Thread.CurrentThread && !thread.Join(s_joinTimeout))
             {
-                _logger.Warn(Category, $"receive thread {thread.Name} did not stop within {s_joinTimeout.TotalSeconds:0} s");
+                TransportLog.ReceiveThreadStuck(_logger, thread.Name, s_joinTimeout.TotalSeconds);
             }
         }
     }
@@ -343,7 +341,7 @@ public sealed class UdpTransport : IClusterTransport
                 SetDontFragment(socket, endpoint);
             }
             socket.Bind(endpoint);
-            _logger.Info(Category, $"bound UDP {socket.LocalEndPoint}");
+            TransportLog.Bound(_logger, socket.LocalEndPoint);
             return socket;
         }
         catch (SocketException e)
@@ -380,7 +378,7 @@ public sealed class UdpTransport : IClusterTransport
         }
         catch (SocketException e)
         {
-            _logger.Warn(Category, $"{endpoint}: cannot set don't-fragment (IP_MTU_DISCOVER): {e.SocketErrorCode}; IP may fragment large datagrams");
+            TransportLog.DontFragmentUnavailable(_logger, endpoint, e.SocketErrorCode);
         }
     }
 
@@ -411,13 +409,12 @@ public sealed class UdpTransport : IClusterTransport
             // Linux reports twice the value set (it counts its bookkeeping), so a granted request reads back >= size.
             if (socket.GetSocketOption(SocketOptionLevel.Socket, option) is int actual && actual < size)
             {
-                _logger.Warn(Category, $"{endpoint}: {name} is {actual} bytes, less than the {size} asked for "
-                    + "(raise net.core.rmem_max / net.core.wmem_max, or run with CAP_NET_ADMIN)");
+                TransportLog.BufferSmaller(_logger, endpoint, name, actual, size);
             }
         }
         catch (SocketException e)
         {
-            _logger.Warn(Category, $"{endpoint}: cannot set {name} to {size} bytes: {e.SocketErrorCode}; using the system default");
+            TransportLog.BufferNotSet(_logger, endpoint, name, size, e.SocketErrorCode);
         }
     }
 
@@ -450,8 +447,7 @@ public sealed class UdpTransport : IClusterTransport
                 Interlocked.Increment(ref _oversize);
                 if (ShouldLog(LogLevel.Warning, "oversize", out long suppressed))
                 {
-                    _logger.Warn(Category,
-                        $"dropped a datagram larger than {buffer.Length} bytes on {receiver.LocalEndpoint}{Suppressed(suppressed)}");
+                    TransportLog.ReceivedTooBig(_logger, buffer.Length, receiver.LocalEndpoint, suppressed);
                 }
                 continue;
             }
@@ -460,8 +456,7 @@ public sealed class UdpTransport : IClusterTransport
                 Interlocked.Increment(ref _receiveErrors);
                 if (ShouldLog(LogLevel.Warning, "receive-error", out long suppressed))
                 {
-                    _logger.Warn(Category,
-                        $"receive on {receiver.LocalEndpoint} failed: {e.SocketErrorCode} ({e.Message}){Suppressed(suppressed)}");
+                    TransportLog.ReceiveFailed(_logger, receiver.LocalEndpoint, e.SocketErrorCode, e.Message, suppressed);
                 }
                 if (++consecutiveErrors >= 16)
                 {
@@ -490,10 +485,14 @@ public sealed class UdpTransport : IClusterTransport
             // table bounds the log lines too: a flood of spoofed addresses must not become a flood of log lines.
             if (_unknown.Record(from, Now(), out string? endpoint, out long suppressed) && _logger.IsEnabled(LogLevel.Warning))
             {
-                _logger.Warn(Category, endpoint is not null
-                    ? $"dropped datagrams from {endpoint}, which is not in our node list: the node lists differ (a node " +
-                      $"there lists this one, or this node's list has an old address for it){Suppressed(suppressed)}"
-                    : $"dropped datagrams from more addresses that are not in our node list{Suppressed(suppressed)}");
+                if (endpoint is not null)
+                {
+                    TransportLog.UnknownSource(_logger, endpoint, suppressed);
+                }
+                else
+                {
+                    TransportLog.MoreUnknownSources(_logger, suppressed);
+                }
             }
             return;
         }
@@ -503,8 +502,8 @@ public sealed class UdpTransport : IClusterTransport
             Interlocked.Increment(ref _oversize);
             if (ShouldLog(LogLevel.Warning, "oversize", out long suppressed))
             {
-                _logger.Warn(Category, $"dropped {length}-byte datagram from node {source} ({UnknownSources.Describe(from)}): "
-                    + $"larger than the maximum of {_maxDatagramSize}{Suppressed(suppressed)}");
+                string described = UnknownSources.Describe(from);
+                TransportLog.DatagramTooBig(_logger, length, source, described, _maxDatagramSize, suppressed);
             }
             return;
         }
@@ -522,7 +521,7 @@ public sealed class UdpTransport : IClusterTransport
             Interlocked.Increment(ref _handlerErrors);
             if (ShouldLog(LogLevel.Error, "handler-error", out long suppressed))
             {
-                _logger.Error(Category, $"packet handler failed for a datagram from node {source}{Suppressed(suppressed)}: {e}");
+                TransportLog.HandlerFailed(_logger, source, suppressed, e);
             }
         }
     }
@@ -546,8 +545,6 @@ public sealed class UdpTransport : IClusterTransport
             // Best effort; Dispose still closes the socket.
         }
     }
-
-    private static string Suppressed(long count) => count > 0 ? $" ({count} similar suppressed)" : "";
 
     // Checked before a message is formatted, so suppressed events cost no allocation.
     private bool ShouldLog(LogLevel level, string key, out long suppressed)

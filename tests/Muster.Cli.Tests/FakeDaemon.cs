@@ -1,6 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Muster.Core;
-using Muster.Core.Diagnostics;
-using Muster.Diagnostics;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 
@@ -29,7 +28,7 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
             // The tests may run as any user.
             AllowedUserIds = [UnixAccounts.CurrentUserId],
         };
-        _server = new IpcServer(options, this, new Logger(TextWriter.Null, LogLevel.Error));
+        _server = new IpcServer(options, this, NullLoggerFactory.Instance);
     }
 
     public string SocketPath { get; }

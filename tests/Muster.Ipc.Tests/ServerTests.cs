@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging.Abstractions;
 using Muster.Client;
 using Muster.Core;
 using Muster.Ipc.Contracts;
-using Muster.Diagnostics;
 
 namespace Muster.Ipc.Tests;
 
@@ -389,7 +389,7 @@ public class ServerTests
         using var dead = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         dead.Bind(new UnixDomainSocketEndPoint(path));
         Assert.True(Path.Exists(path));
-        var server = new IpcServer(TestServer.Defaults(path), new FakeDaemon(), Muster.Diagnostics.Logger.Null);
+        var server = new IpcServer(TestServer.Defaults(path), new FakeDaemon(), NullLoggerFactory.Instance);
         try
         {
             server.Start();
@@ -407,7 +407,7 @@ public class ServerTests
     public async Task Start_AnotherServerListening_ThrowsAndLeavesItRunning()
     {
         await using var running = TestServer.Start();
-        var second = new IpcServer(TestServer.Defaults(running.SocketPath), new FakeDaemon(), Muster.Diagnostics.Logger.Null);
+        var second = new IpcServer(TestServer.Defaults(running.SocketPath), new FakeDaemon(), NullLoggerFactory.Instance);
 
         var ex = Assert.Throws<IpcServerException>(second.Start);
 

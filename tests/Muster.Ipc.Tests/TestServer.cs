@@ -1,5 +1,5 @@
+using Microsoft.Extensions.Logging;
 using Muster.Client;
-using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 using Muster.Ipc.Contracts;
 
@@ -20,7 +20,7 @@ internal sealed class TestServer : IAsyncDisposable
         _logWriter = TextWriter.Synchronized(_log);
         SocketPath = Path.Combine(directory.FullName, "musterd.sock");
         Options = configure(SocketPath);
-        Server = new IpcServer(Options, Daemon, new Logger(_logWriter, LogLevel.Debug));
+        Server = new IpcServer(Options, Daemon, new TextWriterLoggers(_logWriter));
     }
 
     public string SocketPath { get; }
@@ -105,6 +105,37 @@ internal sealed class TestServer : IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+    }
+}
+
+// Writes every entry, debug and up, as one line in the daemon's text format (LogText) to a writer, synchronously.
+internal sealed class TextWriterLoggers(TextWriter writer) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(writer, categoryName);
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(TextWriter writer, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Debug and < LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                // One Write of the whole line: the synchronized writer locks per call, so lines never interleave.
+                var line = new StringWriter();
+                LogText.WriteLine(line, DateTime.UtcNow, logLevel, category, formatter(state, exception), exception);
+                writer.Write(line.ToString());
+            }
         }
     }
 }

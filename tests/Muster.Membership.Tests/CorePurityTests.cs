@@ -9,7 +9,7 @@ namespace Muster.Membership.Tests;
 
 /// <summary>
 /// The protocol cores stay pure (docs/architecture.md): their compiled assemblies reference no socket, thread, timer,
-/// clock or <see cref="System.Random"/>. Read from the assemblies' metadata, so any use counts, whatever the syntax.
+/// clock, logger or <see cref="System.Random"/>. Read from the assemblies' metadata, so any use counts, whatever the syntax.
 /// </summary>
 public class CorePurityTests
 {
@@ -17,6 +17,8 @@ public class CorePurityTests
     private static readonly string[] ForbiddenNamespaces =
     [
         "System.Net.Sockets", "System.Net.Http", "System.IO.Pipes", "System.Threading.Tasks", "System.Diagnostics.Metrics",
+        // The cores emit log events as data (a level and a text); only the shells log (Muster.Diagnostics).
+        "Microsoft.Extensions.Logging",
     ];
 
     // Single types out of bounds (namespace.name).

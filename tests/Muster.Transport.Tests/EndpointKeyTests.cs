@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Muster.Core;
 using Muster.Core.Diagnostics;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Muster.Transport.Tests;
 
@@ -50,7 +50,7 @@ public class EndpointKeyTests
             [new NodeId(2)] = [new IPEndPoint(IPAddress.Parse("fe80::2%3"), 5405)],    // interface 3 only
             [new NodeId(3)] = [new IPEndPoint(IPAddress.Parse("10.0.0.3"), 5405), new IPEndPoint(IPAddress.Parse("10.0.1.3"), 5406)],
         };
-        PeerTable table = PeerTable.Build(peers, [], Logger.Null);
+        PeerTable table = PeerTable.Build(peers, [], NullLogger.Instance);
 
         Assert.Equal(new NodeId(1), Find(table, "fe80::1%9", 5405));
         Assert.Equal(new NodeId(2), Find(table, "fe80::2%3", 5405));
@@ -71,11 +71,11 @@ public class EndpointKeyTests
 
         // No IPv4 socket and the IPv6 socket is not dual-stack: the node cannot be reached and is left out.
         socket.DualMode = false;
-        PeerTable table = PeerTable.Build(peers, [socket], Logger.Null);
+        PeerTable table = PeerTable.Build(peers, [socket], NullLogger.Instance);
         Assert.False(table.TryGetTarget(new NodeId(1), 0, out _));
 
         socket.DualMode = true;
-        table = PeerTable.Build(peers, [socket], Logger.Null);
+        table = PeerTable.Build(peers, [socket], NullLogger.Instance);
         Assert.True(table.TryGetTarget(new NodeId(1), 0, out SendTarget? target));
         Assert.Equal(IPAddress.Parse("::ffff:10.0.0.1"), target.Endpoint.Address);
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Muster.Core;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Muster.Transport.Faults;
 
 namespace Muster.Transport.Tests;
@@ -13,7 +13,7 @@ public sealed class FaultInjectingTransportTests
     public async Task Send_IsHeldForTheDelay_ThenGoesOutThroughTheInnerTransport_OnItsNodeAndLink()
     {
         var inner = new RecordingTransport(expected: 3);
-        using var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=30ms"), Logger.Null);
+        using var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=30ms"), NullLoggerFactory.Instance);
         long start = Stopwatch.GetTimestamp();
         faulty.Send(new NodeId(2), 0, [1]);
         faulty.Send(new NodeId(3), 1, [2, 2]);
@@ -31,7 +31,7 @@ public sealed class FaultInjectingTransportTests
     public void Send_TooLarge_ThrowsAtTheCaller_NotOnTheInjectorsThread()
     {
         var inner = new RecordingTransport(expected: 1);
-        using var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=1ms"), Logger.Null);
+        using var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=1ms"), NullLoggerFactory.Instance);
         var e = Assert.Throws<ArgumentException>(() => faulty.Send(new NodeId(2), 0, new byte[inner.MaxDatagramSize + 1]));
         Assert.Contains("larger than the maximum", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, faulty.Pending);
@@ -41,9 +41,9 @@ public sealed class FaultInjectingTransportTests
     public void EverythingButSend_IsTheInnerTransports_AndDisposeDisposesIt()
     {
         var inner = new RecordingTransport(expected: 1);
-        var log = new StringWriter();
-        var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=1ms"), new Logger(log, Core.Diagnostics.LogLevel.Info));
-        Assert.Contains("TEST-ONLY FAULT INJECTION IS ON", log.ToString(), StringComparison.Ordinal);
+        var log = new LogCapture();
+        var faulty = new FaultInjectingTransport(inner, TransportFaultOptions.Parse("delay=1ms"), log.Loggers);
+        Assert.Contains("WARN  transport: TEST-ONLY FAULT INJECTION IS ON", log.Text, StringComparison.Ordinal);
         Assert.Same(inner.LocalEndpoints, faulty.LocalEndpoints);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 2), faulty.PeerEndpoint(new NodeId(2), 0));
         Assert.Same(inner.Counters, faulty.Snapshot());

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Muster.Daemon.Host;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Muster.Transport.Tests;
 
@@ -20,7 +20,7 @@ public sealed class PrometheusEndpointTests
         meter.CreateObservableCounter("muster.packets_sent", () => ++sent, description: "packets sent");
         meter.CreateObservableGauge("muster.ipc_clients", () => 2L, description: "clients");
         other.CreateObservableCounter("muster.not_ours", () => 7L);
-        using var endpoint = new PrometheusEndpoint(new IPEndPoint(IPAddress.Loopback, 0), meterName, Logger.Null);
+        using var endpoint = new PrometheusEndpoint(new IPEndPoint(IPAddress.Loopback, 0), meterName, NullLoggerFactory.Instance);
         endpoint.Start();
 
         string body = await GetAsync(endpoint.LocalEndpoint, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -37,7 +37,7 @@ public sealed class PrometheusEndpointTests
         string meterName = $"Test.{Guid.NewGuid():N}";
         using var meter = new Meter(meterName);
         meter.CreateObservableGauge("muster.up", () => 1L);
-        using var endpoint = new PrometheusEndpoint(new IPEndPoint(IPAddress.Loopback, 0), meterName, Logger.Null);
+        using var endpoint = new PrometheusEndpoint(new IPEndPoint(IPAddress.Loopback, 0), meterName, NullLoggerFactory.Instance);
         endpoint.Start();
 
         // Connects and trickles a request line, a byte a second for 6 s; the endpoint serves one client at a time.

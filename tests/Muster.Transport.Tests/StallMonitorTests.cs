@@ -1,6 +1,5 @@
 using Muster.Core;
 using Muster.Daemon.Host;
-using Muster.Diagnostics;
 
 namespace Muster.Transport.Tests;
 
@@ -12,7 +11,7 @@ public class StallMonitorTests
     [Fact]
     public void Observe_GapsUpToThreshold_AreNotStalls()
     {
-        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Logger);
+        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Loggers);
 
         Assert.False(monitor.Observe(TimeSpan.Zero));
         Assert.False(monitor.Observe(s_period));
@@ -25,7 +24,7 @@ public class StallMonitorTests
     [Fact]
     public void Observe_LongGaps_CountedWithLongest()
     {
-        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Logger);
+        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Loggers);
 
         Assert.True(monitor.Observe(TimeSpan.FromMilliseconds(412)));
         Assert.True(monitor.Observe(TimeSpan.FromMilliseconds(250)));
@@ -41,7 +40,7 @@ public class StallMonitorTests
     public void Beat_MeasuresGapsAndLogsRateLimited()
     {
         var log = new LogCapture();
-        var monitor = new StallMonitor(s_period, s_threshold, log.Logger, logInterval: TimeSpan.FromSeconds(10));
+        var monitor = new StallMonitor(s_period, s_threshold, log.Loggers, logInterval: TimeSpan.FromSeconds(10));
         var t = Instant.Zero + TimeSpan.FromSeconds(100);
 
         monitor.Beat(t);                                     // first beat: nothing to compare with
@@ -64,7 +63,7 @@ public class StallMonitorTests
     [Fact]
     public void Reset_ForgetsLastBeat()
     {
-        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Logger);
+        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Loggers);
         monitor.Beat(new Instant(0));
         monitor.Reset();
 
@@ -76,7 +75,7 @@ public class StallMonitorTests
     [Fact]
     public void Beat_StopwatchTimestamps_AreConverted()
     {
-        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Logger);
+        var monitor = new StallMonitor(s_period, s_threshold, new LogCapture().Loggers);
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
 
         monitor.Beat(start);
@@ -89,7 +88,7 @@ public class StallMonitorTests
     [Fact]
     public void Constructor_ThresholdNotAbovePeriod_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StallMonitor(s_threshold, s_threshold, new LogCapture().Logger));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StallMonitor(TimeSpan.Zero, s_threshold, new LogCapture().Logger));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StallMonitor(s_threshold, s_threshold, new LogCapture().Loggers));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StallMonitor(TimeSpan.Zero, s_threshold, new LogCapture().Loggers));
     }
 }

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Muster.Daemon.Host;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Muster.Transport.Tests;
 
@@ -15,7 +15,7 @@ public sealed class SystemdNotifierTests : IDisposable
     {
         string path = Path.Combine(_directory, "notify");
         using var systemd = Bind(path);
-        using var notifier = new SystemdNotifier(path, TimeSpan.FromSeconds(2), Logger.Null);
+        using var notifier = new SystemdNotifier(path, TimeSpan.FromSeconds(2), NullLoggerFactory.Instance);
         Assert.True(notifier.Ready("in view 1.2 with 3 of 3 nodes"));
         Assert.True(notifier.Status("in view 1.3\nwith 2 of 3 nodes"));
         Assert.True(notifier.Watchdog());
@@ -34,7 +34,7 @@ public sealed class SystemdNotifierTests : IDisposable
     {
         string name = $"muster-notify-test-{Environment.ProcessId}-{Guid.NewGuid():N}";
         using var systemd = Bind("\0" + name);
-        using var notifier = new SystemdNotifier("@" + name, null, Logger.Null);
+        using var notifier = new SystemdNotifier("@" + name, null, NullLoggerFactory.Instance);
         Assert.True(notifier.Ready("ok"));
         Assert.Equal("READY=1\nSTATUS=ok", await ReceiveAsync(systemd));
     }
@@ -42,18 +42,18 @@ public sealed class SystemdNotifierTests : IDisposable
     [Fact]
     public void NoSocketListening_IsLoggedOnce_NeverThrown()
     {
-        var log = new StringWriter();
-        using var notifier = new SystemdNotifier(Path.Combine(_directory, "nobody"), null, new Logger(log, Core.Diagnostics.LogLevel.Info));
+        var log = new LogCapture();
+        using var notifier = new SystemdNotifier(Path.Combine(_directory, "nobody"), null, log.Loggers);
         Assert.False(notifier.Ready("x"));
         Assert.False(notifier.Watchdog());
-        Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("could not notify systemd", StringComparison.Ordinal));
+        Assert.Single(log.Lines, l => l.Contains("could not notify systemd", StringComparison.Ordinal));
     }
 
     [Fact]
     public void FromEnvironment_WithoutNotifySocket_IsNull()
     {
         Assert.Null(Environment.GetEnvironmentVariable(SystemdNotifier.SocketVariable));
-        Assert.Null(SystemdNotifier.FromEnvironment(Logger.Null));
+        Assert.Null(SystemdNotifier.FromEnvironment(NullLoggerFactory.Instance));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Muster.Core;
-using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 using Muster.Transport;
 
@@ -35,50 +35,42 @@ internal sealed class Inbox
         await _channel.Reader.ReadAsync(TestSupport.Token).AsTask().WaitAsync(TestSupport.Deadline, TestSupport.Token);
 }
 
-// A log sink a test can wait on: completes a waiter when a matching line is written.
-internal sealed class LogCapture : TextWriter
+// A logger factory a test can wait on and look into: every entry is recorded synchronously, with its state's fields
+// and its line in the daemon's text format (LogText), and a waiter completes when a matching line is written.
+internal sealed class LogCapture : ILoggerFactory
 {
     private readonly Lock _sync = new();
-    private readonly List<string> _lines = [];
+    private readonly List<LogRecord> _entries = [];
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _waiters = [];
 
-    public LogCapture() => Logger = new Logger(this, LogLevel.Debug);
+    public LogCapture(LogLevel minimum = LogLevel.Debug) => Minimum = minimum;
 
-    public Logger Logger { get; }
+    public LogLevel Minimum { get; }
 
-    public override Encoding Encoding => Encoding.UTF8;
+    // Handed to the code under test (the factory itself; the property reads better at the call sites).
+    public ILoggerFactory Loggers => this;
 
-    public IReadOnlyList<string> Lines
+    public IReadOnlyList<LogRecord> Entries
     {
         get
         {
             lock (_sync)
             {
-                return [.. _lines];
+                return [.. _entries];
             }
         }
     }
 
-    public override void Write(char value)
-    {
-        // Logger writes whole lines only.
-    }
+    public IReadOnlyList<string> Lines => [.. Entries.Select(e => e.Line)];
 
-    public override void WriteLine(string? value)
+    public string Text => string.Join("\n", Lines);
+
+    public ILogger CreateLogger(string categoryName) => new CaptureLogger(this, categoryName);
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+    public void Dispose()
     {
-        string line = value ?? "";
-        lock (_sync)
-        {
-            _lines.Add(line);
-            for (int i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Match(line))
-                {
-                    _waiters[i].Done.TrySetResult(line);
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
     }
 
     public Task<string> WaitForAsync(string fragment)
@@ -86,7 +78,7 @@ internal sealed class LogCapture : TextWriter
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_sync)
         {
-            string? existing = _lines.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
+            string? existing = _entries.Select(e => e.Line).FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
             if (existing is not null)
             {
                 done.SetResult(existing);
@@ -98,4 +90,49 @@ internal sealed class LogCapture : TextWriter
         }
         return done.Task.WaitAsync(TestSupport.Deadline, TestSupport.Token);
     }
+
+    private void Add(LogRecord entry)
+    {
+        lock (_sync)
+        {
+            _entries.Add(entry);
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Match(entry.Line))
+                {
+                    _waiters[i].Done.TrySetResult(entry.Line);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private sealed class CaptureLogger(LogCapture capture, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= capture.Minimum && logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            string message = formatter(state, exception);
+            var line = new StringWriter();
+            LogText.WriteLine(line, DateTime.UtcNow, logLevel, category, message, exception);
+            IReadOnlyList<KeyValuePair<string, object?>> fields = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
+            capture.Add(new LogRecord(category, logLevel, eventId, message, [.. fields], exception, line.ToString().TrimEnd('\n')));
+        }
+    }
+}
+
+// One captured entry: what a provider gets, plus the line the text format makes of it.
+internal sealed record LogRecord(string Category, LogLevel Level, EventId EventId, string Message,
+    IReadOnlyList<KeyValuePair<string, object?>> Fields, Exception? Exception, string Line)
+{
+    public object? Field(string name) => Fields.FirstOrDefault(f => f.Key == name).Value;
 }

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Muster.Core;
-using Muster.Core.Diagnostics;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Muster.Transport.Tests;
 
@@ -85,7 +85,7 @@ public sealed class UdpTransportTests : IDisposable
     public async Task Receive_UnknownSource_DroppedCountedAndLoggedWithAddress()
     {
         var log = new LogCapture();
-        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, logB: log.Logger);
+        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, logB: log.Loggers);
         var inbox = new Inbox();
         b.Start(inbox.Handle);
 
@@ -115,7 +115,7 @@ public sealed class UdpTransportTests : IDisposable
     public async Task Receive_ManyUnknownSources_EachNamedOnce_TableAndLogBounded()
     {
         var log = new LogCapture();
-        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, logB: log.Logger);
+        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, logB: log.Loggers);
         var inbox = new Inbox();
         b.Start(inbox.Handle);
         var strangers = new List<Socket>();
@@ -174,7 +174,7 @@ public sealed class UdpTransportTests : IDisposable
     public async Task Receive_Oversize_DroppedAndCounted()
     {
         var log = new LogCapture();
-        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, maxDatagramB: 100, logB: log.Logger);
+        (UdpTransport a, UdpTransport b) = Pair(IPAddress.Loopback, maxDatagramB: 100, logB: log.Loggers);
         var inbox = new Inbox();
         b.Start(inbox.Handle);
 
@@ -214,7 +214,7 @@ public sealed class UdpTransportTests : IDisposable
     public void Send_UnknownDestination_CountedNotThrown()
     {
         var log = new LogCapture();
-        UdpTransport a = Track(new UdpTransport(Options(IPAddress.Loopback, s_noPeers), log.Logger));
+        UdpTransport a = Track(new UdpTransport(Options(IPAddress.Loopback, s_noPeers), log.Loggers));
 
         a.Send(new NodeId(9), "x"u8);
 
@@ -235,7 +235,7 @@ public sealed class UdpTransportTests : IDisposable
     {
         var log = new LogCapture();
         UdpTransportOptions options = Options(IPAddress.Loopback, s_noPeers) with { LogInterval = TimeSpan.FromHours(1) };
-        UdpTransport a = Track(new UdpTransport(options, log.Logger));
+        UdpTransport a = Track(new UdpTransport(options, log.Loggers));
 
         for (int i = 0; i < 100; i++)
         {
@@ -320,8 +320,8 @@ public sealed class UdpTransportTests : IDisposable
             Assert.Skip("IPv6 is not supported on this machine");
         }
 
-        UdpTransport a = Track(new UdpTransport(Options(IPAddress.Loopback, s_noPeers), Logger.Null));
-        UdpTransport b = Track(new UdpTransport(Options(IPAddress.IPv6Any, s_noPeers), Logger.Null));
+        UdpTransport a = Track(new UdpTransport(Options(IPAddress.Loopback, s_noPeers), NullLoggerFactory.Instance));
+        UdpTransport b = Track(new UdpTransport(Options(IPAddress.IPv6Any, s_noPeers), NullLoggerFactory.Instance));
         var bOnV4 = new IPEndPoint(IPAddress.Loopback, b.LocalEndpoints[0].Port);
         a.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node2] = [bOnV4] });
         b.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node1] = [a.LocalEndpoints[0]] });
@@ -344,7 +344,7 @@ public sealed class UdpTransportTests : IDisposable
         (UdpTransport a, _) = Pair(IPAddress.Loopback);
         IPEndPoint taken = a.LocalEndpoints[0];
 
-        var e = Assert.Throws<IOException>(() => new UdpTransport(Options(taken, s_noPeers), Logger.Null));
+        var e = Assert.Throws<IOException>(() => new UdpTransport(Options(taken, s_noPeers), NullLoggerFactory.Instance));
 
         Assert.Contains(taken.ToString(), e.Message, StringComparison.Ordinal);
         Assert.IsType<SocketException>(e.InnerException);
@@ -356,7 +356,7 @@ public sealed class UdpTransportTests : IDisposable
         var shared = new IPEndPoint(IPAddress.Loopback, 5405);
         var peers = new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node1] = [shared], [s_node2] = [shared] };
 
-        var e = Assert.Throws<ArgumentException>(() => new UdpTransport(Options(IPAddress.Loopback, peers), Logger.Null));
+        var e = Assert.Throws<ArgumentException>(() => new UdpTransport(Options(IPAddress.Loopback, peers), NullLoggerFactory.Instance));
         Assert.Contains("127.0.0.1:5405", e.Message, StringComparison.Ordinal);
     }
 
@@ -380,8 +380,8 @@ public sealed class UdpTransportTests : IDisposable
     public async Task Send_OnEachLink_LeavesFromThatLinksSocket_AndArrivesWithThatLinkIndex()
     {
         IPEndPoint[] Two() => [new(IPAddress.Loopback, 0), new(IPAddress.Parse("127.0.0.2"), 0)];
-        UdpTransport a = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, Logger.Null));
-        UdpTransport b = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, Logger.Null));
+        UdpTransport a = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, NullLoggerFactory.Instance));
+        UdpTransport b = Track(new UdpTransport(Options(Two()[0], s_noPeers) with { Bind = Two(), DontFragment = true }, NullLoggerFactory.Instance));
         a.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node2] = [.. b.LocalEndpoints] });
         b.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node1] = [.. a.LocalEndpoints] });
         var received = System.Threading.Channels.Channel.CreateUnbounded<(NodeId Source, int Link, byte Tag)>();
@@ -418,11 +418,11 @@ public sealed class UdpTransportTests : IDisposable
     }
 
     private (UdpTransport A, UdpTransport B) Pair(
-        IPAddress address, int maxDatagramB = UdpTransportOptions.DefaultMaxDatagramSize, Logger? logB = null)
+        IPAddress address, int maxDatagramB = UdpTransportOptions.DefaultMaxDatagramSize, ILoggerFactory? logB = null)
     {
         // Bind first (port 0), then tell each about the other's port.
-        UdpTransport a = Track(new UdpTransport(Options(address, s_noPeers), Logger.Null));
-        UdpTransport b = Track(new UdpTransport(Options(address, s_noPeers) with { MaxDatagramSize = maxDatagramB }, logB ?? Logger.Null));
+        UdpTransport a = Track(new UdpTransport(Options(address, s_noPeers), NullLoggerFactory.Instance));
+        UdpTransport b = Track(new UdpTransport(Options(address, s_noPeers) with { MaxDatagramSize = maxDatagramB }, logB ?? NullLoggerFactory.Instance));
         a.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node2] = [b.LocalEndpoints[0]] });
         b.SetPeers(new Dictionary<NodeId, IReadOnlyList<IPEndPoint>> { [s_node1] = [a.LocalEndpoints[0]] });
         return (a, b);

@@ -1,6 +1,6 @@
 using System.Net;
 using Muster.Core;
-using Muster.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Muster.Transport.Faults;
 
@@ -16,13 +16,15 @@ public sealed class FaultInjectingTransport : IClusterTransport
     private readonly FaultInjector<(NodeId Node, int Link)> _faults;
 
     /// <summary>Wraps <paramref name="inner"/>; held datagrams go out on a thread of the injector's own.</summary>
-    public FaultInjectingTransport(IClusterTransport inner, TransportFaultOptions options, Logger logger)
+    /// <param name="inner">The transport that sends for real.</param>
+    /// <param name="options">The faults.</param>
+    /// <param name="loggers">Where the warning that faults are on goes (category <c>transport</c>).</param>
+    public FaultInjectingTransport(IClusterTransport inner, TransportFaultOptions options, ILoggerFactory loggers)
     {
         _inner = inner;
         // Loud on purpose: a daemon that delays its own packets must never pass unnoticed.
-        logger.Warn("transport", $"TEST-ONLY FAULT INJECTION IS ON ({TransportFaultOptions.EnvironmentVariable}=\"{options.Text}\"): " +
-            $"every datagram sent is delayed by {options.Delay.TotalMilliseconds} ms plus up to {options.Jitter.TotalMilliseconds} ms, " +
-            $"{options.ReorderShare:P1} are held back a further {options.ReorderDelay.TotalMilliseconds} ms. Never set this in production.");
+        TransportLog.FaultInjectionOn(loggers.CreateLogger("transport"), TransportFaultOptions.EnvironmentVariable, options.Text,
+            options.Delay.TotalMilliseconds, options.Jitter.TotalMilliseconds, options.ReorderShare, options.ReorderDelay.TotalMilliseconds);
         _faults = new FaultInjector<(NodeId Node, int Link)>(options, (target, datagram) => _inner.Send(target.Node, target.Link, datagram));
     }
 

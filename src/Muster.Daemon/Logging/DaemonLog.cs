@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Muster.Core;
+using Muster.Ipc;
+
+namespace Muster.Daemon.Logging;
+
+// musterd's own lines (category "musterd", event ids 1000-1099): start-up, scheduling, clients, leaving, fatal errors.
+// NodeId is this node; Reason says why, in words.
+internal static partial class DaemonLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information,
+        Message = "node {NodeName} ({Member}) of cluster '{Cluster}' listening on {Endpoints}; IPC socket {SocketPath}; " +
+                  "timing profile {TimingProfile} (failure timeout {FailureTimeoutMs} ms)")]
+    public static partial void Listening(ILogger logger, string nodeName, MemberId member, string cluster, string endpoints,
+        string socketPath, string timingProfile, double failureTimeoutMs);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "sched_rr = false: running with normal scheduling priority")]
+    public static partial void NormalScheduling(ILogger logger);
+
+    // The outcome of mlockall: information when it worked, a warning when it did not.
+    [LoggerMessage(EventId = 1002, Message = "{Detail}")]
+    public static partial void MemoryLock(ILogger logger, LogLevel level, string detail);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "no node state file {StateFile}: first start, or the state was lost; the incarnation and the view-sequence " +
+                  "mark start from the clock")]
+    public static partial void NoStateFile(ILogger logger, string stateFile);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "{Thread} thread: {Detail}")]
+    public static partial void RealtimePriority(ILogger logger, string thread, string detail);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "{Thread} thread: {Detail}")]
+    public static partial void NoRealtimePriority(ILogger logger, string thread, string detail);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "{Detail}")]
+    public static partial void Niceness(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "leaving the cluster ({Reason})")]
+    public static partial void Leaving(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Debug, Message = "{Session} disconnected: {Reason}")]
+    public static partial void ClientDisconnected(ILogger logger, IpcSession session, string reason);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Debug, Message = "{Session} is behind ({QueuedEvents} events queued): pausing delivery")]
+    public static partial void DeliveryPaused(ILogger logger, IpcSession session, int queuedEvents);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Debug, Message = "all clients caught up: resuming delivery")]
+    public static partial void DeliveryResumed(ILogger logger);
+
+    // A fatal error; the same text also goes to stderr when the log goes to a file.
+    [LoggerMessage(EventId = 1090, Level = LogLevel.Error, Message = "fatal: {Reason}")]
+    public static partial void Fatal(ILogger logger, string reason);
+
+    // A bug: the whole exception, stack included.
+    [LoggerMessage(EventId = 1091, Level = LogLevel.Error, Message = "fatal: unexpected error")]
+    public static partial void FatalUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1092, Level = LogLevel.Error,
+        Message = "{Reason} (security.key_file; or set security.crypto = \"none\" to run unencrypted)")]
+    public static partial void KeyFileUnusable(ILogger logger, string reason);
+}
