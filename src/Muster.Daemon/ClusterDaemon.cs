@@ -403,9 +403,10 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
     void INodeEffects.OnServiceEffect(ServiceId service, ServiceEffect effect) =>
         // No service of this build asks the shell for anything yet; a new effect type must be wired here, not lost.
-        _logger.Write(LogLevel.Error, "node", $"{service} asked for an effect musterd does not carry out: {effect}");
+        DaemonLog.EffectNotCarriedOut(_log, service.ToString(), effect.ToString());
 
-    void INodeEffects.Log(LogLevel level, string text) => _logger.Write(level, "node", text);
+    void INodeEffects.Log(Core.Diagnostics.LogLevel level, string text) =>
+        CoreEventLog.Write(_membershipLog, level, text, _local.NodeId, _node.Membership.CurrentView?.Id ?? ViewId.None);
 
     private void DispatchGroupEvents(IReadOnlyList<GroupEvent> groupEvents)
     {

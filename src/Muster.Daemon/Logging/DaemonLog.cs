@@ -58,4 +58,8 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1092, Level = LogLevel.Error,
         Message = "{Reason} (security.key_file; or set security.crypto = \"none\" to run unencrypted)")]
     public static partial void KeyFileUnusable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error,
+        Message = "{Service} asked for an effect musterd does not carry out: {Effect}")]
+    public static partial void EffectNotCarriedOut(ILogger logger, string service, string effect);
 }
