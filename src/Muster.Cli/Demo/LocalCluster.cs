@@ -23,6 +23,12 @@ internal sealed class LocalNode
 
     /// <summary>Extra environment variables for the daemon (tests: a fake systemd notification socket).</summary>
     public Dictionary<string, string> Environment { get; } = [];
+
+    /// <summary>
+    /// Another musterd to run for this node (its apphost, or its dll run with dotnet): the mixed-version tests run an
+    /// older build beside this one. Null: the musterd next to this program.
+    /// </summary>
+    public string? DaemonPath { get; set; }
 }
 
 /// <summary>
@@ -144,7 +150,8 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts (or restarts) a node's daemon.</summary>
     public static void Start(LocalNode node)
     {
-        var (file, prefix) = DaemonCommand();
+        var (file, prefix) = node.DaemonPath is not { } path ? DaemonCommand()
+            : path.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", new[] { path }) : (path, Array.Empty<string>());
         var info = new ProcessStartInfo(file)
         {
             UseShellExecute = false,
