@@ -91,24 +91,24 @@ public static class IpcTarget
             throw new FuzzCheckException($"{frame.Message.Type} does not encode back to the bytes it was decoded from");
         }
 
-        // What the daemon does next with a request's fields: its validation must not throw either.
-        switch (frame.Message)
+        // What the server and the group service do next with a request's fields must not throw either: the
+        // request's own check, and the group-name rule.
+        if (frame.Message is IpcRequest request)
         {
-            case GroupJoinRequest join:
-                _ = IpcValidation.CheckGroupName(join.Group, out _);
-                break;
-            case GroupLeaveRequest leave:
-                _ = IpcValidation.CheckGroupName(leave.Group, out _);
-                break;
-            case GroupSendRequest send:
-                _ = IpcValidation.CheckGroupName(send.Group, out _);
-                break;
-            case GetGroupMembersRequest members:
-                _ = IpcValidation.CheckGroupName(members.Group, out _);
-                break;
-            case TrackMembershipRequest track:
-                _ = IpcValidation.CheckTrackFlags(track.Flags, out _);
-                break;
+            _ = request.Validate(out _);
+        }
+
+        string? group = frame.Message switch
+        {
+            GroupJoinRequest join => join.Group,
+            GroupLeaveRequest leave => leave.Group,
+            GroupSendRequest send => send.Group,
+            GetGroupMembersRequest members => members.Group,
+            _ => null,
+        };
+        if (group is not null)
+        {
+            _ = Muster.Core.GroupName.Check(group, out _);
         }
 
         _ = frame.Message.Type.GetKind();

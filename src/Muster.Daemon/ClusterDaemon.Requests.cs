@@ -1,5 +1,6 @@
 using System.Net;
 using Muster.Core;
+using Muster.Daemon.Requests;
 using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
@@ -10,115 +11,65 @@ namespace Muster.Daemon;
 // Client requests (CLM and CPG shapes) and membership tracking.
 internal sealed partial class ClusterDaemon
 {
-    /// <summary>Handles one request. False: blocked by flow control, retry later (the client is waiting).</summary>
+    private RequestTable? _requestTable;
+
+    /// <summary>Every request this daemon serves: the cluster's own here, each service's in its own file.</summary>
+    private RequestTable Requests => _requestTable ??= BuildRequestTable();
+
+    private RequestTable BuildRequestTable()
+    {
+        var table = new RequestTable()
+            .On<GetStatusRequest>((c, _) => c.Reply(BuildStatus()))
+            .On<GetMembersRequest>((c, _) => c.Reply(new MembersResponse(BuildView())))
+            .On<TrackMembershipRequest>((c, r) => Track(c, r.Flags))
+            .On<StopTrackMembershipRequest>((c, _) =>
+            {
+                _trackers.Remove(c.Session.Id);
+                return c.Ok();
+            })
+            .On<GetKeysRequest>((c, _) => c.Reply(BuildKeys(string.Empty)))
+            .On<KeyOperationRequest>((c, r) =>
+            {
+                HandleKeyRequest(c.Session, c.RequestId, r);
+                return RequestOutcome.Answered;
+            })
+            .On<GetLinksRequest>((c, _) => c.Reply(BuildLinks(c.Now)))
+            .On<GetRefusalsRequest>((c, _) => c.Reply(BuildRefusals(c.Now)))
+            .On<LeaveClusterRequest>((c, _) =>
+            {
+                c.Ok();
+                LeaveCluster(c.Now, $"requested by client {c.Session}");
+                return RequestOutcome.Answered;
+            });
+        GroupRequests.Register(table, () => _node.Groups);
+        return table;
+    }
+
+    /// <summary>Handles one request. False: held by flow control, retried later (the client is waiting).</summary>
     private bool HandleRequest(in DaemonInput input, Instant now)
     {
         var session = input.Session!;
-        uint id = input.RequestId;
         if (session.IsClosed)
         {
             return true;
         }
 
-        uint pid = (uint)session.ProcessId;
-        switch (input.Request)
-        {
-            case GetStatusRequest:
-                session.Reply(id, BuildStatus());
-                return true;
-            case GetMembersRequest:
-                session.Reply(id, new MembersResponse(BuildView()));
-                return true;
-            case TrackMembershipRequest track:
-                _trackers[session.Id] = track.Flags;
-                session.ReplyOk(id);
-                if ((track.Flags & TrackFlags.Current) != 0 && _node.Membership.CurrentView is not null)
-                {
-                    session.TryEnqueueEvent(new MembershipChangedEvent(BuildView(),
-                        [.. BuildView().Members.Select(m => new Ipc.Contracts.MemberChange(m.NodeId, m.Incarnation, m.Name,
-                            MembershipChange.NoChange, "current"))]));
-                }
-
-                return true;
-            case StopTrackMembershipRequest:
-                _trackers.Remove(session.Id);
-                session.ReplyOk(id);
-                return true;
-            case GroupJoinRequest join:
-                return Answer(session, id, _node.Groups.Join(join.Group, pid, session.Id), join.Group, blockOnTryAgain: true);
-            case GroupLeaveRequest leave:
-                return Answer(session, id, _node.Groups.Leave(leave.Group, pid, session.Id), leave.Group, blockOnTryAgain: true);
-            case GroupSendRequest send:
-                var result = _node.Groups.Send(send.Group, pid, session.Id, send.Payload.Span);
-                return Answer(session, id, result, send.Group, blockOnTryAgain: (send.Flags & GroupSendFlags.NoWait) == 0);
-            case GetGroupsRequest:
-                session.Reply(id, new GroupsResponse([.. _node.Groups.Snapshot().Select(g => new GroupSummary(g.Key, g.Value.Count))]));
-                return true;
-            case GetGroupMembersRequest members:
-                var list = _node.Groups.MembersOf(members.Group);
-                if (list.Count == 0)
-                {
-                    session.ReplyError(id, ErrorCode.NotExist, $"no group named '{members.Group}'");
-                }
-                else
-                {
-                    session.Reply(id, new GroupMembersResponse([.. list.Select(ToIpc)]));
-                }
-
-                return true;
-            case GetKeysRequest:
-                session.Reply(id, BuildKeys(string.Empty));
-                return true;
-            case GetLinksRequest:
-                session.Reply(id, BuildLinks(now));
-                return true;
-            case GetRefusalsRequest:
-                session.Reply(id, BuildRefusals(now));
-                return true;
-            case KeyOperationRequest keyOperation:
-                HandleKeyRequest(session, id, keyOperation);
-                return true;
-            case LeaveClusterRequest:
-                session.ReplyOk(id);
-                LeaveCluster(now, $"requested by client {session}");
-                return true;
-            default:
-                session.ReplyError(id, ErrorCode.NotSupported, $"request {input.Request?.GetType().Name} is not supported");
-                return true;
-        }
+        return Requests.Handle(new RequestContext(session, input.RequestId, now), input.Request!) == RequestOutcome.Answered;
     }
 
-    private static bool Answer(IpcSession session, uint id, GroupRequestResult result, string group, bool blockOnTryAgain)
+    private RequestOutcome Track(RequestContext c, TrackFlags flags)
     {
-        switch (result)
+        _trackers[c.Session.Id] = flags;
+        c.Ok();
+        if ((flags & TrackFlags.Current) != 0 && _node.Membership.CurrentView is not null)
         {
-            case GroupRequestResult.Ok:
-                session.ReplyOk(id);
-                return true;
-            case GroupRequestResult.TryAgain when blockOnTryAgain:
-                return false;
-            case GroupRequestResult.TryAgain:
-                session.ReplyError(id, ErrorCode.TryAgain, "flow control: the cluster cannot take more messages now; try again");
-                return true;
-            case GroupRequestResult.Exist:
-                session.ReplyError(id, ErrorCode.Exist, $"this process is already a member of group '{group}'");
-                return true;
-            case GroupRequestResult.NotExist:
-                session.ReplyError(id, ErrorCode.NotExist, $"this process is not a member of group '{group}' (join it first)");
-                return true;
-            case GroupRequestResult.InvalidName:
-                session.ReplyError(id, ErrorCode.InvalidParameter, "group names are 1 to 128 bytes of UTF-8 without NUL");
-                return true;
-            case GroupRequestResult.TooManyGroups:
-                session.ReplyError(id, ErrorCode.TooManyGroups, "this node's processes already hold the maximum number of group memberships");
-                return true;
-            case GroupRequestResult.TooBig:
-                session.ReplyError(id, ErrorCode.TooBig, "message larger than limits.max_message_size");
-                return true;
-            default:
-                session.ReplyError(id, ErrorCode.Unavailable, "this node has left the cluster");
-                return true;
+            var view = BuildView();
+            c.Session.TryEnqueueEvent(new MembershipChangedEvent(view,
+                [.. view.Members.Select(m => new Ipc.Contracts.MemberChange(m.NodeId, m.Incarnation, m.Name,
+                    MembershipChange.NoChange, "current"))]));
         }
+
+        return RequestOutcome.Answered;
     }
 
     /// <summary>Retries requests held back by flow control, oldest first, until one is still blocked.</summary>
@@ -171,12 +122,7 @@ internal sealed partial class ClusterDaemon
             return true;
         }
 
-        return input.Request switch
-        {
-            GroupSendRequest send => (send.Flags & GroupSendFlags.NoWait) == 0,
-            GroupJoinRequest or GroupLeaveRequest => true,
-            _ => false,
-        };
+        return Requests.QueuesBehindHeld(input.Request!);
     }
 
     private void OnViewChanged(ViewChange change)

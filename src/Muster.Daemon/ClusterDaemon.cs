@@ -114,7 +114,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         ulong incarnation = _nextIncarnation();
         var self = new MemberId(_local.NodeId, incarnation);
         StartProtection(incarnation);
-        _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this);
+        _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this, maxGroupPayload: _config.Limits.MaxMessageSize);
 
         var peers = _config.Nodes.Where(n => n.Id != _local.Id)
             .ToDictionary(n => n.NodeId, n => n.Endpoints);

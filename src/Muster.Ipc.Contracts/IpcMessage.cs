@@ -15,10 +15,25 @@ public abstract record IpcMessage
 }
 
 /// <summary>A message a client sends to the daemon; the daemon answers it with an <see cref="IpcResponse"/>.</summary>
+/// <remarks>
+/// A request checks only its own format here (<see cref="Validate"/>: flag bits it does not know). Domain rules, such
+/// as group names and message sizes, belong to the service that handles the request, which checks them once.
+/// </remarks>
 public abstract record IpcRequest : IpcMessage
 {
     private protected IpcRequest()
     {
+    }
+
+    /// <summary>
+    /// Checks the request's own fields (unknown flag bits, contradictory flags): <see cref="ErrorCode.Ok"/>, or the
+    /// code the daemon answers with and <paramref name="message"/> saying why. The IPC server calls it before the
+    /// daemon sees the request; the client calls it before sending.
+    /// </summary>
+    public virtual ErrorCode Validate(out string message)
+    {
+        message = string.Empty;
+        return ErrorCode.Ok;
     }
 }
 

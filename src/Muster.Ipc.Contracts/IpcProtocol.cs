@@ -15,9 +15,6 @@ public static class IpcProtocol
     /// <summary>Size of the body header: u16 message type and u32 request id.</summary>
     public const int BodyHeaderSize = 6;
 
-    /// <summary>Longest group name, in UTF-8 bytes (CPG's CPG_MAX_NAME_LENGTH).</summary>
-    public const int MaxGroupNameBytes = 128;
-
     /// <summary>Default largest group message payload (1 MiB).</summary>
     public const int DefaultMaxMessageSize = 1024 * 1024;
 

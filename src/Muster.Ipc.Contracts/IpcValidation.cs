@@ -1,38 +1,21 @@
-using System.Text;
+using Muster.Core;
 
 namespace Muster.Ipc.Contracts;
 
-/// <summary>Checks of request fields shared by the daemon (which answers with the code) and the client (which throws early).</summary>
+/// <summary>Checks of request fields as IPC error codes, shared by the daemon (which answers with the code) and the client (which throws early).</summary>
 public static class IpcValidation
 {
     /// <summary>
-    /// <see cref="ErrorCode.Ok"/> for a usable group name; <see cref="ErrorCode.InvalidParameter"/> for an empty one
-    /// or one holding a NUL; <see cref="ErrorCode.NameTooLong"/> beyond <see cref="IpcProtocol.MaxGroupNameBytes"/> bytes.
+    /// <see cref="GroupName"/>'s rule as an IPC error code: <see cref="ErrorCode.Ok"/> for a usable name,
+    /// <see cref="ErrorCode.InvalidParameter"/> for an empty one or one holding a NUL, <see cref="ErrorCode.NameTooLong"/>
+    /// beyond <see cref="GroupName.MaxBytes"/> bytes.
     /// </summary>
-    public static ErrorCode CheckGroupName(string name, out string message)
+    public static ErrorCode CheckGroupName(string name, out string message) => GroupName.Check(name, out message) switch
     {
-        if (name.Length == 0)
-        {
-            message = "group name is empty";
-            return ErrorCode.InvalidParameter;
-        }
-
-        if (name.Contains('\0', StringComparison.Ordinal))
-        {
-            message = "group name contains a NUL character";
-            return ErrorCode.InvalidParameter;
-        }
-
-        int bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes > IpcProtocol.MaxGroupNameBytes)
-        {
-            message = $"group name is {bytes} UTF-8 bytes; the limit is {IpcProtocol.MaxGroupNameBytes}";
-            return ErrorCode.NameTooLong;
-        }
-
-        message = string.Empty;
-        return ErrorCode.Ok;
-    }
+        GroupNameProblem.None => ErrorCode.Ok,
+        GroupNameProblem.TooLong => ErrorCode.NameTooLong,
+        _ => ErrorCode.InvalidParameter,
+    };
 
     /// <summary>
     /// <see cref="ErrorCode.Ok"/> for usable tracking flags: <see cref="TrackFlags.Changes"/> or

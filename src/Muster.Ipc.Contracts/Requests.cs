@@ -60,6 +60,9 @@ public sealed record TrackMembershipRequest(TrackFlags Flags) : IpcRequest
 
     internal override void WriteBody(ref FrameWriter writer) => writer.WriteByte((byte)Flags);
 
+    /// <inheritdoc/>
+    public override ErrorCode Validate(out string message) => IpcValidation.CheckTrackFlags(Flags, out message);
+
     // Unknown flag bits are a semantic error answered with BadFlags, not a framing error, so any byte decodes.
     internal static TrackMembershipRequest Read(ref FrameReader r) => new((TrackFlags)r.ReadByte("flags"));
 }
@@ -79,7 +82,7 @@ public sealed record StopTrackMembershipRequest : IpcRequest
 }
 
 /// <summary>Joins the calling process to a group (cpg_join).</summary>
-/// <param name="Group">The group's name: 1 to <see cref="IpcProtocol.MaxGroupNameBytes"/> UTF-8 bytes.</param>
+/// <param name="Group">The group's name: 1 to <see cref="Muster.Core.GroupName.MaxBytes"/> UTF-8 bytes.</param>
 public sealed record GroupJoinRequest(string Group) : IpcRequest
 {
     /// <inheritdoc/>
@@ -116,6 +119,20 @@ public sealed record GroupSendRequest(string Group, GroupSendFlags Flags, ReadOn
         writer.WriteString(Group);
         writer.WriteByte((byte)Flags);
         writer.WriteBlob(Payload.Span);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The payload's size is the group service's rule (limits.max_message_size), checked there.</remarks>
+    public override ErrorCode Validate(out string message)
+    {
+        if ((Flags & ~GroupSendFlags.NoWait) != 0)
+        {
+            message = $"unknown send flags 0x{(byte)Flags:x2}";
+            return ErrorCode.BadFlags;
+        }
+
+        message = string.Empty;
+        return ErrorCode.Ok;
     }
 
     internal static GroupSendRequest Read(ref FrameReader r)

@@ -13,18 +13,13 @@ public interface IIpcHandler
     void OnConnected(IpcSession session);
 
     /// <summary>
-    /// A request arrived. The server has already checked framing, the handshake, group names, payload size and
-    /// tracking flags (answering errors itself), so the daemon sees only well-formed requests. Every request must
-    /// get exactly one reply, matched by <paramref name="requestId"/>.
+    /// A request arrived. The server has already checked framing, the handshake and the request's own format
+    /// (<see cref="IpcRequest.Validate"/>, answering errors itself); domain rules such as group names and sizes are
+    /// the handling service's. Every request must get exactly one reply, matched by <paramref name="requestId"/>.
     /// </summary>
     /// <param name="session">The client.</param>
     /// <param name="requestId">The id to answer with.</param>
-    /// <param name="request">
-    /// One of <see cref="GetStatusRequest"/>, <see cref="GetMembersRequest"/>, <see cref="TrackMembershipRequest"/>,
-    /// <see cref="StopTrackMembershipRequest"/>, <see cref="GroupJoinRequest"/>, <see cref="GroupLeaveRequest"/>,
-    /// <see cref="GroupSendRequest"/>, <see cref="GetGroupsRequest"/>, <see cref="GetGroupMembersRequest"/>,
-    /// <see cref="LeaveClusterRequest"/> (never <see cref="HelloRequest"/>, which the server answers).
-    /// </param>
+    /// <param name="request">Any request but <see cref="HelloRequest"/>, which the server answers.</param>
     void OnRequest(IpcSession session, uint requestId, IpcRequest request);
 
     /// <summary>

@@ -383,7 +383,8 @@ public sealed class IpcSession
 
         // A client that does not read its responses uses up its credits, and then we stop reading its requests.
         await _requestCredits.WaitAsync(token).ConfigureAwait(false);
-        var code = Validate(request, out string message);
+        // Only the request's own format is checked here; the service that handles it checks its domain rules.
+        var code = request.Validate(out string message);
         if (code != ErrorCode.Ok)
         {
             ReplyError(frame.RequestId, code, message);
@@ -455,44 +456,6 @@ public sealed class IpcSession
         }
 
         return true;
-    }
-
-    private ErrorCode Validate(IpcRequest request, out string message)
-    {
-        switch (request)
-        {
-            case GroupJoinRequest join:
-                return IpcValidation.CheckGroupName(join.Group, out message);
-            case GroupLeaveRequest leave:
-                return IpcValidation.CheckGroupName(leave.Group, out message);
-            case GetGroupMembersRequest members:
-                return IpcValidation.CheckGroupName(members.Group, out message);
-            case TrackMembershipRequest track:
-                return IpcValidation.CheckTrackFlags(track.Flags, out message);
-            case GroupSendRequest send:
-                var code = IpcValidation.CheckGroupName(send.Group, out message);
-                if (code != ErrorCode.Ok)
-                {
-                    return code;
-                }
-
-                if ((send.Flags & ~GroupSendFlags.NoWait) != 0)
-                {
-                    message = $"unknown send flags 0x{(byte)send.Flags:x2}";
-                    return ErrorCode.BadFlags;
-                }
-
-                if (send.Payload.Length > _options.MaxMessageSize)
-                {
-                    message = $"message of {send.Payload.Length} bytes exceeds the maximum of {_options.MaxMessageSize}";
-                    return ErrorCode.TooBig;
-                }
-
-                return ErrorCode.Ok;
-            default:
-                message = string.Empty;
-                return ErrorCode.Ok;
-        }
     }
 
     private void ProtocolError(string reason)

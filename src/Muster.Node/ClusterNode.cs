@@ -45,14 +45,15 @@ public sealed partial class ClusterNode
     /// Services after the group layer, in routing order: each is made with its host. Their ids must differ from each
     /// other and from the group layer's.
     /// </param>
+    /// <param name="maxGroupPayload">Largest group message payload a local process may send (<c>limits.max_message_size</c>).</param>
     public ClusterNode(MemberId self, MembershipOptions options, ulong persistedViewSequence, INodeEffects effects,
         int maxLocalMemberships = GroupEngine.DefaultMaxLocalMemberships,
-        IEnumerable<Func<IServiceHost, INodeService>>? services = null)
+        IEnumerable<Func<IServiceHost, INodeService>>? services = null, int maxGroupPayload = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(effects);
         _effects = effects;
         Membership = new MembershipEngine(self, options, persistedViewSequence);
-        Groups = new GroupEngine(new Host(this, ServiceId.Groups, "groups"), maxLocalMemberships);
+        Groups = new GroupEngine(new Host(this, ServiceId.Groups, "groups"), maxLocalMemberships, maxGroupPayload);
         Add(Groups);
         foreach (var make in services ?? [])
         {

@@ -117,6 +117,39 @@ public class GroupEngineTests
     }
 
     [Fact]
+    public void NameRule_IsTheServices_ForEveryRequest_AndMembersSaysNotExistOrInvalid()
+    {
+        var c = Formed(1);
+        string tooLong = new('é', 65); // 130 UTF-8 bytes in 65 chars
+        Assert.Equal(GroupRequestResult.Ok, c[1].Groups.Join("g", 1, 1));
+        c.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Join("a\0b", 1, 1));
+        Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Join(tooLong, 1, 1));
+        Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Leave(tooLong, 1, 1));
+        Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Send("", 1, 1, [1]));
+        Assert.Equal(GroupRequestResult.InvalidName, c[1].Groups.Members(tooLong, out _));
+        Assert.Equal(GroupRequestResult.NotExist, c[1].Groups.Members("nobody", out var none));
+        Assert.Empty(none);
+        Assert.Equal(GroupRequestResult.Ok, c[1].Groups.Members("g", out var members));
+        Assert.Equal(1u, Assert.Single(members).ProcessId);
+        Assert.Equal(GroupNameProblem.TooLong, GroupName.Check(tooLong, out string why));
+        Assert.Contains("130 UTF-8 bytes", why, StringComparison.Ordinal);
+        Assert.Equal(GroupNameProblem.None, GroupName.Check(new string('é', 64), out _));
+    }
+
+    [Fact]
+    public void MaxGroupPayload_IsTheConfiguredLimit_NotTheOrderedMessageLimit()
+    {
+        var node = new ClusterNode(new MemberId(new NodeId(1), 1),
+            new MembershipOptions { ClusterName = "t", Nodes = [new NodeId(1)], MaxMessageSize = 4096 + 256 }, 0,
+            new SilentEffects(), maxGroupPayload: 4096);
+        Assert.Equal(4096, node.Groups.MaxPayload("g"));
+        Assert.Equal(GroupRequestResult.NotExist, node.Groups.Send("g", 1, 1, new byte[4096]));
+        node.Groups.Join("g", 1, 1);
+        Assert.Equal(GroupRequestResult.TooBig, node.Groups.Send("g", 1, 1, new byte[4097]));
+    }
+
+    [Fact]
     public void Join_BeyondTheLocalMembershipCap_IsTooManyGroups()
     {
         var node = new ClusterNode(new MemberId(new NodeId(1), 1),

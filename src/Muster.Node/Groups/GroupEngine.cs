@@ -1,4 +1,3 @@
-using System.Text;
 using Muster.Core;
 using Muster.Membership;
 using Muster.Node.Services;
@@ -57,11 +56,17 @@ public sealed class GroupEngine : INodeService
     /// Most (group, process) memberships this node's processes may hold. It bounds the per-view sync message (which
     /// lists them all and must fit one message): at 128-byte names, 4096 entries take about 550 KB.
     /// </param>
-    public GroupEngine(IServiceHost host, int maxLocalMemberships = DefaultMaxLocalMemberships)
+    /// <param name="maxPayload">
+    /// Largest message payload a local process may send (<c>limits.max_message_size</c>); the ordered message's own
+    /// size limit caps it too.
+    /// </param>
+    public GroupEngine(IServiceHost host, int maxLocalMemberships = DefaultMaxLocalMemberships, int maxPayload = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(host);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPayload);
         _host = host;
-        int perEntry = 2 + GroupWire.MaxGroupNameBytes + 4;
+        _maxPayload = maxPayload;
+        int perEntry = 2 + GroupName.MaxBytes + 4;
         MaxLocalMemberships = Math.Min(maxLocalMemberships, (host.MaxMessageSize - 5) / perEntry);
     }
 
@@ -77,7 +82,9 @@ public sealed class GroupEngine : INodeService
     private NodeId Self => _host.Self.Node;
 
     /// <summary>Largest payload a group message may carry.</summary>
-    public int MaxPayload(string group) => _host.MaxMessageSize - GroupWire.HeaderSize(group);
+    public int MaxPayload(string group) => Math.Min(_maxPayload, _host.MaxMessageSize - GroupWire.HeaderSize(group));
+
+    private readonly int _maxPayload;
 
     /// <summary>Every group and its members as this node knows them.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<GroupMember>> Snapshot() =>
@@ -94,6 +101,27 @@ public sealed class GroupEngine : INodeService
     /// <summary>Members of one group (empty if none).</summary>
     public IReadOnlyList<GroupMember> MembersOf(string group) =>
         _groups.TryGetValue(group, out var set) ? [.. set] : [];
+
+    /// <summary>
+    /// Members of one group (cpg_membership_get): <see cref="GroupRequestResult.InvalidName"/> for a name that breaks
+    /// the rule, <see cref="GroupRequestResult.NotExist"/> for a group nobody is in.
+    /// </summary>
+    public GroupRequestResult Members(string group, out IReadOnlyList<GroupMember> members)
+    {
+        members = [];
+        if (!IsValidName(group))
+        {
+            return GroupRequestResult.InvalidName;
+        }
+
+        if (!_groups.TryGetValue(group, out var set) || set.Count == 0)
+        {
+            return GroupRequestResult.NotExist;
+        }
+
+        members = [.. set];
+        return GroupRequestResult.Ok;
+    }
 
     /// <summary>
     /// A hash of the replicated state (group table, and the pending sync). Nodes that have applied the same ordered
@@ -132,10 +160,8 @@ public sealed class GroupEngine : INodeService
         return (total ^ (ulong)_held.Count) * 1099511628211UL;
     }
 
-    /// <summary>Checks a group name: 1..128 bytes of UTF-8, no NUL.</summary>
-    public static bool IsValidName(string group) =>
-        group.Length > 0 && !group.Contains('\0', StringComparison.Ordinal) &&
-        Encoding.UTF8.GetByteCount(group) <= GroupWire.MaxGroupNameBytes;
+    /// <summary>Checks a group name by the one rule, <see cref="GroupName"/>: 1..128 bytes of UTF-8, no NUL.</summary>
+    public static bool IsValidName(string group) => GroupName.IsValid(group);
 
     /// <summary>A local process joins a group (cpg_join). Its confirmation is the membership change that lists it.</summary>
     public GroupRequestResult Join(string group, uint pid, int session)
@@ -167,6 +193,11 @@ public sealed class GroupEngine : INodeService
     /// <summary>A local process leaves a group (cpg_leave).</summary>
     public GroupRequestResult Leave(string group, uint pid, int session)
     {
+        if (!IsValidName(group))
+        {
+            return GroupRequestResult.InvalidName;
+        }
+
         if (!_local.TryGetValue((group, pid), out var member) || member.Session != session)
         {
             return GroupRequestResult.NotExist;
@@ -188,6 +219,11 @@ public sealed class GroupEngine : INodeService
     /// <summary>A local process multicasts to a group it joined (cpg_mcast_joined).</summary>
     public GroupRequestResult Send(string group, uint pid, int session, ReadOnlySpan<byte> payload)
     {
+        if (!IsValidName(group))
+        {
+            return GroupRequestResult.InvalidName;
+        }
+
         if (!_local.TryGetValue((group, pid), out var member) || member.Session != session)
         {
             return GroupRequestResult.NotExist;

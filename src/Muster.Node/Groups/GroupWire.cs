@@ -1,4 +1,5 @@
 using System.Text;
+using Muster.Core;
 using Muster.Wire;
 
 namespace Muster.Node.Groups;
@@ -16,8 +17,6 @@ internal enum GroupOp : byte
 /// <summary>Encoding of group operations inside ordered messages: op u8, then the op's fields.</summary>
 internal static class GroupWire
 {
-    public const int MaxGroupNameBytes = 128;
-
     public static int HeaderSize(string group) => 1 + 2 + Encoding.UTF8.GetByteCount(group) + 4;
 
     public static byte[] Encode(GroupOp op, string group, uint pid, ReadOnlySpan<byte> payload)
@@ -59,12 +58,13 @@ internal static class GroupWire
     public static bool TryReadName(ref WireReader r, out string group)
     {
         group = "";
-        if (!r.TryReadUInt16(out ushort len) || len == 0 || len > MaxGroupNameBytes || !r.TryReadBytes(len, out var bytes))
+        if (!r.TryReadUInt16(out ushort len) || len == 0 || len > GroupName.MaxBytes || !r.TryReadBytes(len, out var bytes))
         {
             return false;
         }
 
+        // Every node decodes the same bytes the same way, so a name that breaks the rule (a NUL) is refused everywhere.
         group = Encoding.UTF8.GetString(bytes);
-        return true;
+        return GroupName.IsValid(group);
     }
 }
