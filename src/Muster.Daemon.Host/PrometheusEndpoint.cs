@@ -28,6 +28,7 @@ public sealed class PrometheusEndpoint : IDisposable
     private readonly Lock _sync = new();
     private readonly List<(Instrument Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _collected = [];
     private readonly Thread _thread;
+    private readonly TimeProvider _time;
     private volatile bool _disposed;
 
     /// <summary>Binds <paramref name="listen"/>; serving starts with <see cref="Start"/>.</summary>
@@ -35,9 +36,11 @@ public sealed class PrometheusEndpoint : IDisposable
     /// <param name="listen">The address and port to bind.</param>
     /// <param name="meterName">The meter whose instruments are served.</param>
     /// <param name="loggers">Where the endpoint's lines go (category <c>metrics</c>).</param>
-    public PrometheusEndpoint(IPEndPoint listen, string meterName, ILoggerFactory loggers)
+    /// <param name="time">The clock of the per-request deadline (default <see cref="TimeProvider.System"/>).</param>
+    public PrometheusEndpoint(IPEndPoint listen, string meterName, ILoggerFactory loggers, TimeProvider? time = null)
     {
         _meterName = meterName;
+        _time = time ?? TimeProvider.System;
         _logger = loggers.CreateLogger("metrics");
         _listener = new TcpListener(listen);
         try
@@ -159,13 +162,13 @@ public sealed class PrometheusEndpoint : IDisposable
     {
         client.SendTimeout = (int)s_ioTimeout.TotalMilliseconds;
         // One deadline for the whole request: a client trickling a byte at a time cannot hold the endpoint.
-        long deadline = Environment.TickCount64 + (long)s_ioTimeout.TotalMilliseconds;
+        long started = _time.GetTimestamp();
         var buffer = new byte[MaxRequest];
         int length = 0;
         while (length < buffer.Length)
         {
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0 || !client.Poll(TimeSpan.FromMilliseconds(left), SelectMode.SelectRead))
+            TimeSpan left = s_ioTimeout - _time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || !client.Poll(left, SelectMode.SelectRead))
             {
                 return;
             }

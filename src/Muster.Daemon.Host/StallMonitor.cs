@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Muster.Core;
 using Muster.Diagnostics;
@@ -25,6 +24,7 @@ public sealed class StallMonitor
 
     private readonly ILogger _logger;
     private readonly SharedRateLimiter _logLimiter;
+    private readonly TimeProvider _time;
     private Instant? _lastBeat;
     private long _stalls;
     private long _longestStallTicks;
@@ -34,7 +34,9 @@ public sealed class StallMonitor
     /// <param name="threshold">A gap between beats longer than this is a stall.</param>
     /// <param name="loggers">Where stall warnings go (category <c>stall</c>).</param>
     /// <param name="logInterval">Shortest interval between two stall warnings (default 10 s); stalls are counted regardless.</param>
-    public StallMonitor(TimeSpan expectedPeriod, TimeSpan threshold, ILoggerFactory loggers, TimeSpan? logInterval = null)
+    /// <param name="time">The clock whose timestamps <see cref="Beat(long)"/> takes (default <see cref="TimeProvider.System"/>).</param>
+    public StallMonitor(TimeSpan expectedPeriod, TimeSpan threshold, ILoggerFactory loggers, TimeSpan? logInterval = null,
+        TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expectedPeriod, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, expectedPeriod);
@@ -42,6 +44,7 @@ public sealed class StallMonitor
         Threshold = threshold;
         _logger = loggers.CreateLogger(Category);
         _logLimiter = new SharedRateLimiter(logInterval ?? TimeSpan.FromSeconds(10));
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The longest the loop is expected to go without a beat.</summary>
@@ -91,9 +94,10 @@ public sealed class StallMonitor
     }
 
     /// <summary>
-    /// A loop iteration or timer ran at <paramref name="stopwatchTimestamp"/> (a <see cref="Stopwatch.GetTimestamp"/> value).
+    /// A loop iteration or timer ran at <paramref name="timestamp"/> (a <see cref="TimeProvider.GetTimestamp"/> value of
+    /// the monitor's clock).
     /// </summary>
-    public void Beat(long stopwatchTimestamp) => Beat(new Instant(Stopwatch.GetElapsedTime(0, stopwatchTimestamp).Ticks));
+    public void Beat(long timestamp) => Beat(_time.ToInstant(timestamp));
 
     /// <summary>Forgets the last beat, so a deliberate pause (such as startup work) is not reported as a stall.</summary>
     public void Reset() => _lastBeat = null;

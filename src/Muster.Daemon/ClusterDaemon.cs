@@ -13,7 +13,6 @@ using Muster.Node;
 using Muster.Node.Services;
 using Muster.Security;
 using Muster.Transport;
-using Muster.Transport.Faults;
 using Muster.Wire;
 
 namespace Muster.Daemon;
@@ -49,7 +48,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     // The instant of the input the node is handling (its effects handlers need it).
     private Instant _now;
     private IClusterTransport _transport = null!;
-    private readonly TransportFaultOptions? _faults;
+    private readonly TransportFactory _transports;
+    // The one clock of the shell; every Instant the node sees comes from it (see ShellClock).
+    private readonly TimeProvider _time;
     private IpcServer _ipc = null!;
     private bool _stop;
     private int _exitCode;
@@ -59,16 +60,20 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
     private DaemonMetrics? _metrics;
     private Instant _nextMetricsPublish;
 
-    /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
-    /// <param name="faults">TEST-ONLY transport faults (the test bed's <c>MUSTER_TEST_FAULTS</c>); null in production.</param>
-    /// <param name="notifier">systemd's notification socket, when run by systemd with <c>Type=notify</c>.</param>
     /// <param name="loggers">Where every part of the daemon logs (categories musterd, membership, link, security, and
     /// those of the transport, IPC server and host pieces).</param>
-    public ClusterDaemon(ClusterConfig config, NodeConfig local, ILoggerFactory loggers, Func<ulong> nextIncarnation,
-        ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys, TransportFaultOptions? faults = null,
+    /// <param name="time">The daemon's one clock: the loop, the IPC server and the stall monitor read it, and the
+    /// transport factory is expected to hand it to the transport (musterd: <see cref="TimeProvider.System"/>).</param>
+    /// <param name="transports">Makes the transport when <see cref="Run"/> starts (musterd: UDP, see
+    /// <see cref="DaemonTransports.Udp"/>; tests: an in-memory network).</param>
+    /// <param name="keys">The cluster keys; null when the configuration turns encryption off.</param>
+    /// <param name="notifier">systemd's notification socket, when run by systemd with <c>Type=notify</c>.</param>
+    public ClusterDaemon(ClusterConfig config, NodeConfig local, ILoggerFactory loggers, TimeProvider time,
+        TransportFactory transports, Func<ulong> nextIncarnation, ulong viewMark, Action<ulong> storeViewMark, KeyRing? keys,
         SystemdNotifier? notifier = null)
     {
-        _faults = faults;
+        _time = time;
+        _transports = transports;
         _notifier = notifier;
         _keys = keys;
         _config = config;
@@ -116,25 +121,15 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         StartProtection(incarnation);
         _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this, maxGroupPayload: _config.Limits.MaxMessageSize);
 
-        var peers = _config.Nodes.Where(n => n.Id != _local.Id)
-            .ToDictionary(n => n.NodeId, n => n.Endpoints);
-        var udp = new UdpTransport(new UdpTransportOptions
-        {
-            Bind = _local.Endpoints,
-            Peers = peers,
-            MaxDatagramSize = _config.Limits.MaxDatagramSize,
-            DontFragment = true,
-            ReceiveThreadStarted = _config.System.SchedRr ? () => RaisePriority("receive") : null,
-        }, _loggers);
-        _transport = _faults is null ? udp : new FaultInjectingTransport(udp, _faults, _loggers);
+        _transport = _transports(_config.System.SchedRr ? () => RaisePriority("receive") : null);
 
-        StartLinks(MonotonicClock.Now());
+        StartLinks(_time.GetInstant());
         _ipc = new IpcServer(IpcOptions(), new IpcBridge(_queue), _loggers);
         try
         {
             if (_config.Metrics.Listen is { } listen)
             {
-                _prometheus = new PrometheusEndpoint(listen, DaemonMetrics.MeterName, _loggers);
+                _prometheus = new PrometheusEndpoint(listen, DaemonMetrics.MeterName, _loggers, _time);
             }
 
             _transport.Start(_queue.EnqueuePacket);
@@ -192,6 +187,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             NodeId = _local.NodeId,
             NodeName = _local.Name,
             ClusterName = _config.ClusterName,
+            TimeProvider = _time,
         };
     }
 
@@ -224,13 +220,13 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
 
         var batch = new List<DaemonInput>();
-        var now = MonotonicClock.Now();
+        var now = _time.GetInstant();
         _now = now;
         _startedAt = now;
         _node.Start(now);
         NotifySystemd(now);
         // The loop wakes at least every heartbeat interval; a gap of two means it was not scheduled (schedmiss).
-        _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _loggers);
+        _stalls = new StallMonitor(_config.Timing.HeartbeatInterval, _config.Timing.HeartbeatInterval * 2, _loggers, time: _time);
         if (_prometheus is not null)
         {
             _metrics = new DaemonMetrics(BuildCounters());
@@ -239,7 +235,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
         while (!_stop)
         {
-            now = MonotonicClock.Now();
+            now = _time.GetInstant();
             _stalls.Beat(now);
             var deadline = _node.Membership.NextDeadline < _links.NextDeadline ? _node.Membership.NextDeadline : _links.NextDeadline;
             var wait = deadline <= now ? TimeSpan.Zero : deadline - now;
@@ -249,7 +245,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             }
 
             _queue.Drain(batch, wait);
-            now = MonotonicClock.Now();
+            now = _time.GetInstant();
             // Replies and deliveries of this round reach each client in one write (see IpcWriteBatch).
             _writes.Begin();
             try

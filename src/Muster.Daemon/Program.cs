@@ -179,8 +179,10 @@ try
 
     // Set when systemd runs us with Type=notify (see contrib/systemd/musterd.service).
     using var notifier = SystemdNotifier.FromEnvironment(loggers);
-    using var daemon = new ClusterDaemon(config, local, loggers, store.NextIncarnation, store.LoadViewSequenceMark(),
-        store.StoreViewSequenceMark, keys, faults, notifier);
+    // The composition root picks the seams: the real clock, and UDP (behind the fault decorator when asked for).
+    TimeProvider time = TimeProvider.System;
+    using var daemon = new ClusterDaemon(config, local, loggers, time, DaemonTransports.Udp(config, local, loggers, time, faults),
+        store.NextIncarnation, store.LoadViewSequenceMark(), store.StoreViewSequenceMark, keys, notifier);
     using var signals = new UnixSignals(_ => daemon.RequestLeave(), daemon.RequestKeyReload);
     return daemon.Run();
 }

@@ -155,7 +155,7 @@ public sealed class IpcServer : IAsyncDisposable
     {
         suppressed = 0;
         return Logger.IsEnabled(level)
-            && _logLimiter.TryAcquire(key, new Instant(Options.TimeProvider.GetElapsedTime(0).Ticks), out suppressed);
+            && _logLimiter.TryAcquire(key, Options.TimeProvider.GetInstant(), out suppressed);
     }
 
     internal void Forget(IpcSession session) => _sessions.TryRemove(session.Id, out _);

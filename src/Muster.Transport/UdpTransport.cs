@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -47,6 +46,7 @@ public sealed class UdpTransport : IClusterTransport
     private readonly Action? _receiveThreadStarted;
     private readonly SharedRateLimiter _logLimiter;
     private readonly int _maxDatagramSize;
+    private readonly TimeProvider _time;
     private PeerTable _peers;
     private readonly UnknownSources _unknown;
     private PacketHandler? _handler;
@@ -85,6 +85,7 @@ public sealed class UdpTransport : IClusterTransport
         _unknown = new UnknownSources(options.LogInterval);
         _maxDatagramSize = options.MaxDatagramSize;
         _receiveThreadStarted = options.ReceiveThreadStarted;
+        _time = options.TimeProvider;
 
         var receivers = new List<Receiver>(options.Bind.Count);
         try
@@ -553,7 +554,7 @@ public sealed class UdpTransport : IClusterTransport
         return _logger.IsEnabled(level) && _logLimiter.TryAcquire(key, Now(), out suppressed);
     }
 
-    private static Instant Now() => new(Stopwatch.GetElapsedTime(0).Ticks);
+    private Instant Now() => _time.GetInstant();
 
     private sealed class Receiver(Socket socket, int index)
     {

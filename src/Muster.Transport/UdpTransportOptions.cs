@@ -51,4 +51,7 @@ public sealed record UdpTransportOptions
 
     /// <summary>Called first on every receive thread (the daemon raises their scheduling priority there).</summary>
     public Action? ReceiveThreadStarted { get; init; }
+
+    /// <summary>The clock for the rate limits of log lines and the unknown-source list (the daemon passes its own).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

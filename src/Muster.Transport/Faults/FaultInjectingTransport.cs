@@ -19,13 +19,15 @@ public sealed class FaultInjectingTransport : IClusterTransport
     /// <param name="inner">The transport that sends for real.</param>
     /// <param name="options">The faults.</param>
     /// <param name="loggers">Where the warning that faults are on goes (category <c>transport</c>).</param>
-    public FaultInjectingTransport(IClusterTransport inner, TransportFaultOptions options, ILoggerFactory loggers)
+    /// <param name="time">The clock the hold times are measured on (default <see cref="TimeProvider.System"/>).</param>
+    public FaultInjectingTransport(IClusterTransport inner, TransportFaultOptions options, ILoggerFactory loggers,
+        TimeProvider? time = null)
     {
         _inner = inner;
         // Loud on purpose: a daemon that delays its own packets must never pass unnoticed.
         TransportLog.FaultInjectionOn(loggers.CreateLogger("transport"), TransportFaultOptions.EnvironmentVariable, options.Text,
             options.Delay.TotalMilliseconds, options.Jitter.TotalMilliseconds, options.ReorderShare, options.ReorderDelay.TotalMilliseconds);
-        _faults = new FaultInjector<(NodeId Node, int Link)>(options, (target, datagram) => _inner.Send(target.Node, target.Link, datagram));
+        _faults = new FaultInjector<(NodeId Node, int Link)>(options, (target, datagram) => _inner.Send(target.Node, target.Link, datagram), time);
     }
 
     /// <summary>Datagrams held and not yet sent.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Muster.Core.Diagnostics;
 using Muster.Diagnostics;
 using Muster.Core.Random;
@@ -24,6 +23,7 @@ internal sealed class FaultInjector<TTarget> : IDisposable
     private readonly TransportFaultOptions _options;
     private readonly DeferredSend<TTarget> _send;
     private readonly DeterministicRandom _random;
+    private readonly TimeProvider _time;
     private readonly PriorityQueue<Held, (long Due, long Sequence)> _queue = new();
     // A plain object, not a Lock: the sending thread waits on it with Monitor.Wait.
     private readonly object _sync = new();
@@ -31,9 +31,12 @@ internal sealed class FaultInjector<TTarget> : IDisposable
     private long _sequence;
     private bool _disposed;
 
-    public FaultInjector(TransportFaultOptions options, DeferredSend<TTarget> send)
+    // Due times are timestamps of the one shell clock; waiting for them is Monitor.Wait's real time, so a provider
+    // other than the system's only changes what "now" reads, which is all the daemon needs of it.
+    public FaultInjector(TransportFaultOptions options, DeferredSend<TTarget> send, TimeProvider? time = null)
     {
         _options = options;
+        _time = time ?? TimeProvider.System;
         _send = send;
         _random = new DeterministicRandom(options.Seed);
         _thread = new Thread(Run) { IsBackground = true, Name = "muster-faults" };
@@ -74,7 +77,7 @@ internal sealed class FaultInjector<TTarget> : IDisposable
                 return;
             }
 
-            long due = Stopwatch.GetTimestamp() + (long)(DrawHold().Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
+            long due = _time.GetTimestamp() + _time.ToTimestampDelta(DrawHold());
             _queue.Enqueue(new Held(target, copy, datagram.Length), (due, _sequence++));
             // Wake the sender only when this datagram is now the first due; otherwise it is already waiting long enough.
             if (_queue.TryPeek(out Held? first, out _) && ReferenceEquals(first.Buffer, copy))
@@ -141,7 +144,7 @@ internal sealed class FaultInjector<TTarget> : IDisposable
 
                     if (_queue.TryPeek(out Held? first, out var key))
                     {
-                        TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), key.Due);
+                        TimeSpan wait = _time.GetElapsedTime(_time.GetTimestamp(), key.Due);
                         if (wait <= TimeSpan.Zero)
                         {
                             held = _queue.Dequeue();
