@@ -1,5 +1,4 @@
 using Muster.Client;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Bench;
 

@@ -1,8 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Muster.Client.Wire;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using ClusterView = Muster.Client.ClusterView;
+using MemberInfo = Muster.Client.MemberInfo;
+using MembershipChange = Muster.Client.MembershipChange;
+using MemberState = Muster.Client.MemberState;
+using TrackFlags = Muster.Client.TrackFlags;
 
 namespace Muster.Client;
 
@@ -34,7 +40,7 @@ public sealed class ClusterMembership
     public async Task<ClusterView> GetCurrentViewAsync(CancellationToken cancellationToken = default)
     {
         var response = await _client.RequestAsync<MembersResponse>(GetMembersRequest.Instance, cancellationToken).ConfigureAwait(false);
-        return response.View;
+        return FromWire.View(response.View);
     }
 
     /// <summary>Streams membership notifications.</summary>
@@ -168,7 +174,7 @@ public sealed class ClusterMembership
                 {
                     // The client always asks for full changes and derives ChangesOnly itself, so one daemon
                     // subscription serves every stream of this client.
-                    await _client.RequestAsync<OkResponse>(new TrackMembershipRequest(TrackFlags.Changes), cancellationToken)
+                    await _client.RequestAsync<OkResponse>(new TrackMembershipRequest(Muster.Ipc.Contracts.TrackFlags.Changes), cancellationToken)
                         .ConfigureAwait(false);
                 }
                 catch
@@ -224,18 +230,19 @@ public sealed class ClusterMembership
 
     private static ClusterMembershipNotification AllChanges(MembershipChangedEvent changed)
     {
-        var items = new List<ClusterMemberChange>(changed.View.Members.Count + changed.Changes.Count);
+        var view = FromWire.View(changed.View);
+        var items = new List<ClusterMemberChange>(view.Members.Count + changed.Changes.Count);
         var byMember = new Dictionary<(NodeId, ulong), MemberChange>();
         foreach (var c in changed.Changes)
         {
             byMember[(c.NodeId, c.Incarnation)] = c;
         }
 
-        foreach (var member in changed.View.Members)
+        foreach (var member in view.Members)
         {
             if (byMember.Remove((member.NodeId, member.Incarnation), out var change))
             {
-                items.Add(new ClusterMemberChange(member, change.Change, change.Reason));
+                items.Add(new ClusterMemberChange(member, FromWire.Change(change.Change), change.Reason));
             }
             else
             {
@@ -248,25 +255,26 @@ public sealed class ClusterMembership
         {
             if (byMember.ContainsKey((c.NodeId, c.Incarnation)))
             {
-                items.Add(new ClusterMemberChange(Departed(c), c.Change, c.Reason));
+                items.Add(new ClusterMemberChange(Departed(c), FromWire.Change(c.Change), c.Reason));
             }
         }
 
-        return new ClusterMembershipNotification(changed.View, items);
+        return new ClusterMembershipNotification(view, items);
     }
 
     private static ClusterMembershipNotification ChangesOnly(MembershipChangedEvent changed)
     {
+        var view = FromWire.View(changed.View);
         var items = new List<ClusterMemberChange>(changed.Changes.Count);
         foreach (var c in changed.Changes)
         {
-            var member = changed.View.Members.FirstOrDefault(m => m.NodeId == c.NodeId && m.Incarnation == c.Incarnation) ?? Departed(c);
-            items.Add(new ClusterMemberChange(member, c.Change, c.Reason));
+            var member = view.Members.FirstOrDefault(m => m.NodeId == c.NodeId && m.Incarnation == c.Incarnation) ?? Departed(c);
+            items.Add(new ClusterMemberChange(member, FromWire.Change(c.Change), c.Reason));
         }
 
-        return new ClusterMembershipNotification(changed.View, items);
+        return new ClusterMembershipNotification(view, items);
     }
 
     private static MemberInfo Departed(MemberChange c) =>
-        new(c.NodeId, c.Incarnation, c.Name, [], c.Change == MembershipChange.Failed ? MemberState.Failed : MemberState.Left, null);
+        new(c.NodeId, c.Incarnation, c.Name, [], c.Change == Muster.Ipc.Contracts.MembershipChange.Failed ? MemberState.Failed : MemberState.Left, null);
 }

@@ -1,6 +1,10 @@
 using System.Net.Sockets;
+using Muster.Client.Wire;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using ErrorCode = Muster.Client.ErrorCode;
+using KeyOperation = Muster.Client.KeyOperation;
+using RefusalInfo = Muster.Client.RefusalInfo;
 
 namespace Muster.Client;
 
@@ -150,7 +154,7 @@ public sealed class MusterClient : IAsyncDisposable
                 case HelloOkResponse ok:
                     throw new MusterException(ErrorCode.Version, $"musterd at {path} chose protocol version {ok.Version}, which this client does not speak");
                 case ErrorResponse error:
-                    throw new MusterException(error.Code, $"musterd at {path} refused the connection: {error.Message}");
+                    throw new MusterException(FromWire.Code(error.Code), $"musterd at {path} refused the connection: {error.Message}");
                 case null:
                     throw new MusterNotConnectedException($"musterd at {path} closed the connection during the handshake");
                 default:
@@ -174,21 +178,21 @@ public sealed class MusterClient : IAsyncDisposable
     public async Task<DaemonStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         var s = await RequestAsync<StatusResponse>(GetStatusRequest.Instance, cancellationToken).ConfigureAwait(false);
-        return new DaemonStatus(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, s.Members, s.Timeouts, s.Counters, s.Peers);
+        return FromWire.Status(s);
     }
 
     /// <summary>Lists the cluster keys the daemon holds: the one it seals with, and any staged or previous key.</summary>
     /// <remarks>Encryption is on unless the configuration says <c>security.crypto = "none"</c>; then the list is empty.</remarks>
-    public Task<KeysResponse> GetKeysAsync(CancellationToken cancellationToken = default) =>
-        RequestAsync<KeysResponse>(GetKeysRequest.Instance, cancellationToken);
+    public async Task<ClusterKeys> GetKeysAsync(CancellationToken cancellationToken = default) =>
+        FromWire.Keys(await RequestAsync<KeysResponse>(GetKeysRequest.Instance, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// The state of every link from this node to every peer: up or down, round-trip time, time since the last change,
     /// and counters (see docs/cli.md, <c>muster links</c>).
     /// </summary>
     /// <remarks>A link failover shows here (and in the <c>link_down_transitions</c> status counter) without any view change.</remarks>
-    public Task<LinksResponse> GetLinksAsync(CancellationToken cancellationToken = default) =>
-        RequestAsync<LinksResponse>(GetLinksRequest.Instance, cancellationToken);
+    public async Task<LinkReport> GetLinksAsync(CancellationToken cancellationToken = default) =>
+        FromWire.Links(await RequestAsync<LinksResponse>(GetLinksRequest.Instance, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Why packets between this node and others are refused or dropped, as seen lately: another config version,
@@ -197,7 +201,7 @@ public sealed class MusterClient : IAsyncDisposable
     /// </summary>
     /// <remarks>A musterd from before this request answers <see cref="ErrorCode.NotSupported"/>.</remarks>
     public async Task<IReadOnlyList<RefusalInfo>> GetRefusalsAsync(CancellationToken cancellationToken = default) =>
-        (await RequestAsync<RefusalsResponse>(GetRefusalsRequest.Instance, cancellationToken).ConfigureAwait(false)).Refusals;
+        FromWire.Refusals((await RequestAsync<RefusalsResponse>(GetRefusalsRequest.Instance, cancellationToken).ConfigureAwait(false)).Refusals);
 
     /// <summary>Runs one step of an online key rotation on this node (see docs/security.md).</summary>
     /// <param name="operation">
@@ -206,10 +210,11 @@ public sealed class MusterClient : IAsyncDisposable
     /// Each step must be done on every node before the next step starts anywhere.
     /// </param>
     /// <param name="cancellationToken">Cancels the wait for the answer.</param>
-    /// <returns>The keys afterwards, and what the step did in <see cref="KeysResponse.Outcome"/>.</returns>
+    /// <returns>The keys afterwards, and what the step did in <see cref="ClusterKeys.Outcome"/>.</returns>
     /// <exception cref="MusterException">The step is not possible now (the message says why).</exception>
-    public Task<KeysResponse> RunKeyOperationAsync(KeyOperation operation, CancellationToken cancellationToken = default) =>
-        RequestAsync<KeysResponse>(new KeyOperationRequest(operation), cancellationToken);
+    public async Task<ClusterKeys> RunKeyOperationAsync(KeyOperation operation, CancellationToken cancellationToken = default) =>
+        FromWire.Keys(await RequestAsync<KeysResponse>(new KeyOperationRequest(ToWire.KeyOperation(operation)), cancellationToken)
+            .ConfigureAwait(false));
 
     /// <summary>Asks the daemon to leave the cluster in an orderly way and exit.</summary>
     /// <remarks>
@@ -444,15 +449,17 @@ public sealed class MusterClient : IAsyncDisposable
                 await Membership.DeliverAsync(changed, token).ConfigureAwait(false);
                 break;
             case GroupMessageEvent message:
-                await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, message.Sender, message.Payload), token)
+                await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, FromWire.GroupMember(message.Sender), message.Payload), token)
                     .ConfigureAwait(false);
                 break;
             case GroupMessageOutcomeUnknownEvent unknown:
-                await DeliverToGroupAsync(unknown.Group, new GroupMessageOutcomeUnknown(unknown.Group, unknown.Sender, unknown.Payload), token)
+                await DeliverToGroupAsync(unknown.Group, new GroupMessageOutcomeUnknown(unknown.Group, FromWire.GroupMember(unknown.Sender), unknown.Payload), token)
                     .ConfigureAwait(false);
                 break;
             case GroupMembershipChangedEvent change:
-                var converted = new GroupMembershipChange(change.Group, change.ViewId, change.Members, change.Joined, change.Left);
+                var converted = new GroupMembershipChange(
+                    change.Group, change.ViewId, FromWire.GroupMembers(change.Members), FromWire.GroupChanges(change.Joined),
+                    FromWire.GroupChanges(change.Left));
                 await DeliverToGroupAsync(change.Group, converted, token).ConfigureAwait(false);
                 break;
             default:

@@ -11,6 +11,12 @@ public sealed class MusterClientOptions
     /// </summary>
     public string? SocketPath { get; init; }
 
+    /// <summary>The socket musterd listens on unless its configuration says otherwise.</summary>
+    public static string DefaultSocketPath => IpcProtocol.DefaultSocketPath;
+
+    /// <summary>The environment variable that names the socket when <see cref="SocketPath"/> is not set (<c>MUSTER_SOCKET</c>).</summary>
+    public static string SocketPathEnvironmentVariable => IpcProtocol.SocketPathEnvironmentVariable;
+
     /// <summary>The name the daemon logs for this client; defaults to the application's name.</summary>
     public string? ClientName { get; init; }
 

@@ -1,4 +1,6 @@
+using Muster.Client.Wire;
 using Muster.Ipc.Contracts;
+using ErrorCode = Muster.Client.ErrorCode;
 
 namespace Muster.Client;
 
@@ -33,7 +35,7 @@ public class MusterException : Exception
     /// <summary>What went wrong (for example <see cref="ErrorCode.TryAgain"/>, <see cref="ErrorCode.NotExist"/>).</summary>
     public ErrorCode Code { get; }
 
-    internal static MusterException FromError(ErrorResponse error) => new(error.Code, $"{error.Message} ({error.Code})");
+    internal static MusterException FromError(ErrorResponse error) => new(FromWire.Code(error.Code), $"{error.Message} ({error.Code})");
 }
 
 /// <summary>The client is not connected to musterd: it could not connect, the connection was lost, or it was disposed.</summary>

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Muster.Client.Wire;
 using Muster.Ipc.Contracts;
+using ErrorCode = Muster.Client.ErrorCode;
 
 namespace Muster.Client;
 
@@ -79,7 +81,7 @@ public sealed class ProcessGroup : IAsyncDisposable
         return response switch
         {
             OkResponse => SendResult.Sent,
-            ErrorResponse { Code: ErrorCode.TryAgain } => SendResult.TryAgain,
+            ErrorResponse { Code: Muster.Ipc.Contracts.ErrorCode.TryAgain } => SendResult.TryAgain,
             ErrorResponse error => throw MusterException.FromError(error),
             _ => throw new MusterException(ErrorCode.Library, $"musterd answered GroupSend with {response.Type}"),
         };

@@ -1,4 +1,9 @@
+using Muster.Client.Wire;
+using Muster.Core;
 using Muster.Ipc.Contracts;
+using ErrorCode = Muster.Client.ErrorCode;
+using GroupMember = Muster.Client.GroupMember;
+using GroupSummary = Muster.Client.GroupSummary;
 
 namespace Muster.Client;
 
@@ -52,7 +57,7 @@ public sealed class ProcessGroups
     public async Task<IReadOnlyList<GroupSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
         var response = await _client.RequestAsync<GroupsResponse>(GetGroupsRequest.Instance, cancellationToken).ConfigureAwait(false);
-        return response.Groups;
+        return FromWire.Groups(response.Groups);
     }
 
     /// <summary>Lists a group's processes, cluster-wide.</summary>
@@ -64,13 +69,13 @@ public sealed class ProcessGroups
         CheckName(name);
         var response = await _client.RequestAsync<GroupMembersResponse>(new GetGroupMembersRequest(name), cancellationToken)
             .ConfigureAwait(false);
-        return response.Members;
+        return FromWire.GroupMembers(response.Members);
     }
 
     internal static void CheckName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (IpcValidation.CheckGroupName(name, out string message) != ErrorCode.Ok)
+        if (GroupName.Check(name, out string message) != GroupNameProblem.None)
         {
             throw new ArgumentException(message, nameof(name));
         }

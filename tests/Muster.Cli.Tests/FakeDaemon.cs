@@ -40,7 +40,7 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
     public bool Alone { get; set; }
 
     // What GetRefusalsRequest answers; answered NotSupported when null, as a musterd from before the request would.
-    public List<RefusalInfo>? Refusals { get; set; } = [];
+    public List<Muster.Client.RefusalInfo>? Refusals { get; set; } = [];
 
     // Requests of this type are never answered (to test --timeout).
     public MessageType? Ignore { get; set; }
@@ -51,7 +51,7 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
     // The keys, rotated by KeyOperationRequest as musterd's KeyRing does; empty with encryption off.
     public bool Encrypted { get; set; } = true;
 
-    public List<KeyInfo> Keys { get; } = [.. Samples.Keys().Keys];
+    public List<KeyInfo> Keys { get; } = [.. Samples.Keys().Keys.Select(k => k.ToWire())];
 
     // GetKeysRequest and KeyOperationRequest are answered NotSupported, as a musterd from before encryption would.
     public bool KeysNotSupported { get; set; }
@@ -113,19 +113,19 @@ internal sealed class FakeDaemon : IIpcHandler, IAsyncDisposable
                 case GetStatusRequest:
                     var status = Samples.Status(NoView ? ViewId.None : Samples.View);
                     session.Reply(requestId, new StatusResponse(status.NodeId, status.NodeName, status.ClusterName, status.ViewId,
-                        status.State, (ushort)status.ProtocolVersion, Alone ? status.Members.Take(1).ToList() : status.Members,
-                        status.Timeouts, status.Counters, PeersNotReported ? null : status.Peers));
+                        status.State, (ushort)status.ProtocolVersion, Alone ? status.Members.Take(1).ToWire() : status.Members.ToWire(),
+                        status.Timeouts, status.Counters, PeersNotReported ? null : status.Peers?.ToWire()));
                     break;
                 case GetRefusalsRequest when Refusals is not null:
-                    session.Reply(requestId, new RefusalsResponse([.. Refusals]));
+                    session.Reply(requestId, new RefusalsResponse([.. Refusals.Select(r => r.ToWire())]));
                     break;
                 case GetLinksRequest:
-                    session.Reply(requestId, LinksCommandTests.Sample);
+                    session.Reply(requestId, LinksCommandTests.Sample.ToWire());
                     break;
                 case GetMembersRequest:
                     session.Reply(requestId, new MembersResponse(NoView ? new ClusterView(ViewId.None, [])
-                        : Alone ? new ClusterView(Samples.View, Samples.ClusterView().Members.Take(1).ToList())
-                        : Samples.ClusterView()));
+                        : Alone ? new ClusterView(Samples.View, Samples.ClusterView().Members.Take(1).ToWire())
+                        : Samples.ClusterView().ToWire()));
                     break;
                 case GroupJoinRequest join when JoinError is { } error:
                     session.ReplyError(requestId, error, $"cannot join {join.Group} now");

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Muster.Cli.Output;
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Tests;
 
@@ -74,7 +73,7 @@ public sealed class JsonOutputTests
     [Fact]
     public void Key_steps_add_operation_and_outcome()
     {
-        var keys = new KeysResponse(true,
+        var keys = new ClusterKeys(true,
             [new KeyInfo(0xbbbbbbbb, KeyRole.Current, "/k"), new KeyInfo(7, KeyRole.Previous, "/k")], "now sealing with key bbbbbbbb");
 
         using var step = JsonDocument.Parse(JsonOutput.Keys(keys, "activate"));

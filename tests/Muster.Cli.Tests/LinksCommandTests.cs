@@ -1,14 +1,14 @@
 using System.Text.Json;
 using Muster.Cli.Output;
 using Muster.Core;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.Cli.Tests;
 
 public sealed class LinksCommandTests
 {
     // Link 0 to beta failed 3 s ago and its traffic moved to link 1.
-    internal static readonly LinksResponse Sample = new("passive", 1400,
+    internal static readonly LinkReport Sample = new("passive", 1400,
     [
         new PeerLinks(new NodeId(2), "beta",
         [

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Muster.Cli.Output;
 using Muster.Core;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.Cli.Tests;
 

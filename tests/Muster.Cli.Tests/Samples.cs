@@ -1,6 +1,5 @@
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Tests;
 
@@ -26,7 +25,7 @@ internal static class Samples
     // What `muster key load` finds in the key file in the scripted rotation.
     public const uint NewKey = 0xbbbbbbbb;
 
-    public static KeysResponse Keys() => new(true, [new KeyInfo(CurrentKey, KeyRole.Current, KeyPath)], string.Empty);
+    public static ClusterKeys Keys() => new(true, [new KeyInfo(CurrentKey, KeyRole.Current, KeyPath)], string.Empty);
 
     public static DaemonStatus Status(ViewId? viewId = null)
     {

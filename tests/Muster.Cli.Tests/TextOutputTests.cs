@@ -1,7 +1,6 @@
 using Muster.Cli.Output;
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Tests;
 
@@ -203,7 +202,7 @@ public sealed class TextOutputTests
     {
         var output = new StringWriter { NewLine = "\n" };
 
-        TextOutput.Status(output, Samples.Status(), new KeysResponse(false, [], string.Empty));
+        TextOutput.Status(output, Samples.Status(), new ClusterKeys(false, [], string.Empty));
 
         string text = output.ToString();
         Assert.Contains("Encryption:       off (security.crypto = \"none\")", text, StringComparison.Ordinal);
@@ -224,7 +223,7 @@ public sealed class TextOutputTests
     public void Keys_lists_every_role_and_escapes_the_source()
     {
         var output = new StringWriter { NewLine = "\n" };
-        var keys = new KeysResponse(true,
+        var keys = new ClusterKeys(true,
         [
             new KeyInfo(0xbbbbbbbb, KeyRole.Current, "/etc/muster/authkey"),
             new KeyInfo(0x0000000a, KeyRole.Previous, "/etc/muster/old\nkey"),

@@ -3,7 +3,6 @@ using Muster.Cli.Demo;
 using Muster.Client;
 using Muster.Configuration;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Integration.Tests;
 

@@ -1,7 +1,6 @@
 using Muster.Cli.Demo;
 using Muster.Client;
 using Muster.Configuration;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Integration.Tests;
 
@@ -13,7 +12,7 @@ public class LinkTests
 {
     private static long Counter(DaemonStatus status, string name) => status.Counters.Single(c => c.Key == name).Value;
 
-    private static async Task<LinksResponse> WaitForAllLinksUpAsync(MusterClient client, LocalCluster cluster, CancellationToken ct)
+    private static async Task<LinkReport> WaitForAllLinksUpAsync(MusterClient client, LocalCluster cluster, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + Cluster.Step;
         while (true)
@@ -168,7 +167,7 @@ public class LinkTests
         }
 
         var deadline = DateTime.UtcNow + Cluster.Step;
-        LinksResponse links;
+        LinkReport links;
         while (!((links = await client.GetLinksAsync(ct)).Peers.Single().Links[0].Up) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(100), ct);

@@ -1,5 +1,5 @@
 using Muster.Cli.Demo;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.Integration.Tests;
 

@@ -1,7 +1,6 @@
 using Muster.Cli.Demo;
 using Muster.Client;
 using Muster.Configuration;
-using Muster.Ipc.Contracts;
 using Muster.Security;
 
 namespace Muster.Integration.Tests;

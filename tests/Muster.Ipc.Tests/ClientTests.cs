@@ -1,6 +1,15 @@
 using Muster.Client;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using ClusterView = Muster.Client.ClusterView;
+using ErrorCode = Muster.Client.ErrorCode;
+using GroupChangeReason = Muster.Client.GroupChangeReason;
+using GroupMember = Muster.Client.GroupMember;
+using GroupSummary = Muster.Client.GroupSummary;
+using MembershipChange = Muster.Client.MembershipChange;
+using MemberState = Muster.Client.MemberState;
+using TrackFlags = Muster.Client.TrackFlags;
+using W = Muster.Ipc.Contracts;
 
 namespace Muster.Ipc.Tests;
 
@@ -88,11 +97,11 @@ public class ClientTests
         Assert.Equal(3, current.MemberCount);
 
         // Node 3 failed, node 4 joined.
-        var next = new ClusterView(new ViewId(Samples.View.Sequence + 1, new NodeId(1)), [Samples.Member(1), Samples.Member(2), Samples.Member(4)]);
+        var next = new W.ClusterView(new ViewId(Samples.View.Sequence + 1, new NodeId(1)), [Samples.Member(1), Samples.Member(2), Samples.Member(4)]);
         server.Daemon.PublishViewChange(next,
         [
-            new MemberChange(new NodeId(4), 104, "node4", MembershipChange.Joined, string.Empty),
-            new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Failed, "token timeout"),
+            new MemberChange(new NodeId(4), 104, "node4", W.MembershipChange.Joined, string.Empty),
+            new MemberChange(new NodeId(3), 103, "node3", W.MembershipChange.Failed, "token timeout"),
         ]);
 
         Assert.True(await stream.MoveNextAsync().AsTask().WaitAsync(TestServer.Deadline, Ct));
@@ -115,8 +124,8 @@ public class ClientTests
         var first = stream.MoveNextAsync().AsTask();
         await server.Daemon.TrackerAdded.Reader.ReadAsync(Ct).AsTask().WaitAsync(TestServer.Deadline, Ct);
 
-        var next = new ClusterView(new ViewId(Samples.View.Sequence + 1, new NodeId(1)), [Samples.Member(1), Samples.Member(2)]);
-        server.Daemon.PublishViewChange(next, [new MemberChange(new NodeId(3), 103, "node3", MembershipChange.Left, "shutdown")]);
+        var next = new W.ClusterView(new ViewId(Samples.View.Sequence + 1, new NodeId(1)), [Samples.Member(1), Samples.Member(2)]);
+        server.Daemon.PublishViewChange(next, [new MemberChange(new NodeId(3), 103, "node3", W.MembershipChange.Left, "shutdown")]);
 
         Assert.True(await first.WaitAsync(TestServer.Deadline, Ct));
         var item = Assert.Single(stream.Current.Items);
@@ -184,7 +193,7 @@ public class ClientTests
         Assert.Equal("locks", group.Name);
         Assert.True(group.IsJoined);
         Assert.Equal(new GroupSummary("locks", 1), Assert.Single(groups));
-        Assert.Equal(FakeDaemon.Member(session), Assert.Single(members));
+        Assert.Equal(FakeDaemon.Member(session).ToClient(), Assert.Single(members));
     }
 
     [Fact]
@@ -252,7 +261,7 @@ public class ClientTests
         Assert.Equal(Enumerable.Range(0, count), bRedMessages.Select(m => BitConverter.ToInt32(m.Payload.Span)));
         Assert.Equal(Enumerable.Range(0, count), aRedMessages.Select(m => BitConverter.ToInt32(m.Payload.Span)));
         Assert.Equal(Enumerable.Range(0, count).Select(i => -i), aBlueMessages.Select(m => BitConverter.ToInt32(m.Payload.Span)));
-        Assert.All(bRedMessages, m => Assert.Equal(FakeDaemon.Member(sessionA), m.Sender));
+        Assert.All(bRedMessages, m => Assert.Equal(FakeDaemon.Member(sessionA).ToClient(), m.Sender));
         Assert.All(aBlueMessages, m => Assert.Equal("blue", m.Group));
     }
 
@@ -381,7 +390,7 @@ public class ClientTests
         EnqueueResult result;
         do
         {
-            result = session.TryEnqueueEvent(new GroupMessageEvent("g", new GroupMember(new NodeId(1), 1), BitConverter.GetBytes(sent).Concat(new byte[payloadSize]).ToArray()));
+            result = session.TryEnqueueEvent(new GroupMessageEvent("g", new W.GroupMember(new NodeId(1), 1), BitConverter.GetBytes(sent).Concat(new byte[payloadSize]).ToArray()));
             Assert.NotEqual(EnqueueResult.Overflow, result);
             sent++;
         }

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Muster.Client;
 using Muster.Core;
 using Muster.Ipc.Contracts;
+using ErrorCode = Muster.Ipc.Contracts.ErrorCode;
+using GroupMember = Muster.Ipc.Contracts.GroupMember;
+using TrackFlags = Muster.Ipc.Contracts.TrackFlags;
 
 namespace Muster.Ipc.Tests;
 
@@ -230,7 +233,7 @@ public class ServerTests
 
         var ex = await Assert.ThrowsAsync<MusterException>(() => server.ConnectAsync());
 
-        Assert.Equal(ErrorCode.NoResources, ex.Code);
+        Assert.Equal(Muster.Client.ErrorCode.NoResources, ex.Code);
         Assert.Contains("ipc_max_clients", ex.Message, StringComparison.Ordinal);
         await first.DisposeAsync();
         await server.NextDisconnectedAsync();
@@ -333,12 +336,12 @@ public class ServerTests
 
         var ex = await Assert.ThrowsAsync<MusterException>(() => server.ConnectAsync());
 
-        Assert.Equal(ErrorCode.AccessDenied, ex.Code);
+        Assert.Equal(Muster.Client.ErrorCode.AccessDenied, ex.Code);
         Assert.Contains($"uid {uid} is not allowed to use musterd (see [ipc] allowed_users/allowed_groups)", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"refused pid {Environment.ProcessId} uid {uid}", server.Log, StringComparison.Ordinal);
         // The server keeps running and keeps refusing.
         var again = await Assert.ThrowsAsync<MusterException>(() => server.ConnectAsync());
-        Assert.Equal(ErrorCode.AccessDenied, again.Code);
+        Assert.Equal(Muster.Client.ErrorCode.AccessDenied, again.Code);
         Assert.Equal(0, server.Server.ClientCount);
     }
 

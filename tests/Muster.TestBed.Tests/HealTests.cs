@@ -1,6 +1,6 @@
 using System.Text;
 using Muster.Configuration;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.TestBed.Tests;
 

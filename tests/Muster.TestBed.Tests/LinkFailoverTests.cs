@@ -1,11 +1,11 @@
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.TestBed.Tests;
 
 [Collection(TestBedCollection.Name)]
 public class LinkFailoverTests
 {
-    private static LinkInfo LinkTo(LinksResponse links, uint peer, int index) =>
+    private static LinkInfo LinkTo(LinkReport links, uint peer, int index) =>
         links.Peers.Single(p => p.Node.Value == peer).Links.Single(l => l.Index == index);
 
     /// <summary>
@@ -21,7 +21,7 @@ public class LinkFailoverTests
         await using var __ = board;
         await using var client = await cluster.ConnectAsync(1, Bed.Step, Bed.Token);
 
-        async Task<LinksResponse> WaitForLinksAsync(Func<LinksResponse, bool> condition, string what)
+        async Task<LinkReport> WaitForLinksAsync(Func<LinkReport, bool> condition, string what)
         {
             var deadline = DateTime.UtcNow + Bed.Step;
             while (true)
@@ -77,7 +77,7 @@ public class LinkFailoverTests
         await using var client = await cluster.ConnectAsync(1, Bed.Step, Bed.Token);
 
         var deadline = DateTime.UtcNow + Bed.Step;
-        LinksResponse links;
+        LinkReport links;
         while (!(links = await client.GetLinksAsync(Bed.Token)).Peers.All(p => p.Links.Count == 2 && p.Links.All(l => l.Up)))
         {
             Assert.True(DateTime.UtcNow < deadline, "the link-local links never came up");

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Muster.Client;
-using Muster.Ipc.Contracts;
 using Muster.Security;
 
 namespace Muster.TestBed.Tests;

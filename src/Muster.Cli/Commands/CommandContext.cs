@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Muster.Client;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Commands;
 
@@ -69,7 +68,7 @@ internal sealed class CommandContext(TextWriter stdout, TextWriter stderr, Globa
     private int CannotConnect(string path, string detail) =>
         Fail(ExitCodes.CannotConnect,
             $"cannot connect to musterd at {path}: {detail}. Check that musterd is running on this node "
-            + $"(the socket is --socket, else ${IpcProtocol.SocketPathEnvironmentVariable}, else {IpcProtocol.DefaultSocketPath}).");
+            + $"(the socket is --socket, else ${MusterClientOptions.SocketPathEnvironmentVariable}, else {MusterClientOptions.DefaultSocketPath}).");
 
     private static bool IsExpected(Exception ex) => ex is MusterException or OperationCanceledException or IOException or ArgumentException;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Muster.Ipc.Contracts;
+using Muster.Client;
+using Muster.Core;
 
 namespace Muster.Cli.Commands;
 
@@ -11,7 +12,7 @@ internal sealed class GlobalOptions
 
     public Option<string?> Socket { get; } = new("--socket", "-s")
     {
-        Description = $"musterd's IPC socket (default: ${IpcProtocol.SocketPathEnvironmentVariable}, else {IpcProtocol.DefaultSocketPath})",
+        Description = $"musterd's IPC socket (default: ${MusterClientOptions.SocketPathEnvironmentVariable}, else {MusterClientOptions.DefaultSocketPath})",
         HelpName = "PATH",
         Recursive = true,
     };
@@ -34,10 +35,10 @@ internal sealed class GlobalOptions
         string? path = parseResult.GetValue(Socket);
         if (string.IsNullOrEmpty(path))
         {
-            path = Environment.GetEnvironmentVariable(IpcProtocol.SocketPathEnvironmentVariable);
+            path = Environment.GetEnvironmentVariable(MusterClientOptions.SocketPathEnvironmentVariable);
         }
 
-        return string.IsNullOrEmpty(path) ? IpcProtocol.DefaultSocketPath : path;
+        return string.IsNullOrEmpty(path) ? MusterClientOptions.DefaultSocketPath : path;
     }
 
     // --json, for the commands that read something.
@@ -53,7 +54,7 @@ internal sealed class GlobalOptions
         argument.Validators.Add(result =>
         {
             string? name = result.GetValueOrDefault<string>();
-            if (name is not null && IpcValidation.CheckGroupName(name, out string message) != ErrorCode.Ok)
+            if (name is not null && GroupName.Check(name, out string message) != GroupNameProblem.None)
             {
                 result.AddError($"invalid group name '{name}': {message}");
             }

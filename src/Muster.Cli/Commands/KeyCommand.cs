@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Muster.Cli.Output;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.Cli.Commands;
 

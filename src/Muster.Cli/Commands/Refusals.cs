@@ -1,6 +1,5 @@
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Commands;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Commands;
 

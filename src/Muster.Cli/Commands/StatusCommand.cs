@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Muster.Cli.Output;
 using Muster.Client;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Commands;
 
@@ -22,7 +21,7 @@ internal static class StatusCommand
         command.SetAction((parseResult, cancellationToken) => context.RunAsync(parseResult, async session =>
         {
             var status = await session.Client.GetStatusAsync(session.Token);
-            KeysResponse? keys;
+            ClusterKeys? keys;
             try
             {
                 keys = await session.Client.GetKeysAsync(session.Token);

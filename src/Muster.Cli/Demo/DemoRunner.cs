@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Muster.Client;
 using Muster.Configuration;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Demo;
 

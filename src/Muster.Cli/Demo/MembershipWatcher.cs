@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Muster.Client;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Demo;
 

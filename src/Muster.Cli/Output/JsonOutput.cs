@@ -6,7 +6,6 @@ using System.Text.Unicode;
 using Muster.Cli.Commands;
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Output;
 
@@ -19,7 +18,7 @@ internal static class JsonOutput
     private static readonly JsonWriterOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // keys is null when musterd did not report its keys (one that predates encryption): then both fields are null.
-    public static string Status(DaemonStatus status, KeysResponse? keys, IReadOnlyList<RefusalInfo>? refusals = null, bool indented = true) =>
+    public static string Status(DaemonStatus status, ClusterKeys? keys, IReadOnlyList<RefusalInfo>? refusals = null, bool indented = true) =>
         Write(indented, json =>
     {
         json.WriteStartObject();
@@ -99,7 +98,7 @@ internal static class JsonOutput
     }
 
     // `muster key status` (operation null) and the key steps (operation and outcome added).
-    public static string Keys(KeysResponse keys, string? operation, bool indented = true) => Write(indented, json =>
+    public static string Keys(ClusterKeys keys, string? operation, bool indented = true) => Write(indented, json =>
     {
         json.WriteStartObject();
         if (operation is not null)
@@ -124,7 +123,7 @@ internal static class JsonOutput
         json.WriteEndObject();
     });
 
-    private static void WriteKeys(Utf8JsonWriter json, KeysResponse? keys)
+    private static void WriteKeys(Utf8JsonWriter json, ClusterKeys? keys)
     {
         if (keys is null)
         {

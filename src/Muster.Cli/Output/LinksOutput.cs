@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Muster.Ipc.Contracts;
+using Muster.Client;
 
 namespace Muster.Cli.Output;
 
@@ -14,7 +14,7 @@ internal static class LinksOutput
 {
     private static readonly JsonWriterOptions s_indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static void Text(TextWriter output, LinksResponse links)
+    public static void Text(TextWriter output, LinkReport links)
     {
         output.WriteLine($"Links: {links.Mode} mode, datagrams up to {links.DatagramSize.ToString(CultureInfo.InvariantCulture)} bytes");
         if (links.Peers.Count == 0)
@@ -43,7 +43,7 @@ internal static class LinksOutput
         output.WriteLine("* = carries the traffic to that peer now");
     }
 
-    public static string Json(LinksResponse links)
+    public static string Json(LinkReport links)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer, s_indented))

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Output;
 
@@ -15,7 +15,7 @@ internal static class Names
         MemberState.Failed => "failed",
         MemberState.Joining => "joining",
         MemberState.Leaving => "leaving",
-        _ => Unknown((byte)state),
+        _ => Unknown((int)state),
     };
 
     // snake_case for JSON; TextOutput shows it with a space ("node down").
@@ -26,7 +26,7 @@ internal static class Names
         GroupChangeReason.NodeDown => "node_down",
         GroupChangeReason.NodeUp => "node_up",
         GroupChangeReason.ProcessDown => "process_down",
-        _ => Unknown((byte)reason),
+        _ => Unknown((int)reason),
     };
 
     // A key's role in both output formats.
@@ -35,7 +35,7 @@ internal static class Names
         KeyRole.Current => "current",
         KeyRole.Staged => "staged",
         KeyRole.Previous => "previous",
-        _ => Unknown((byte)role),
+        _ => Unknown((int)role),
     };
 
     // What differs, in both output formats.
@@ -50,14 +50,14 @@ internal static class Names
         RefusalReason.NotEncrypted => "not_encrypted",
         RefusalReason.Encrypted => "encrypted",
         RefusalReason.AuthenticationFailed => "authentication_failed",
-        _ => Unknown((byte)reason),
+        _ => Unknown((int)reason),
     };
 
     public static string Direction(RefusalDirection direction) => direction switch
     {
         RefusalDirection.Inbound => "inbound",
         RefusalDirection.Outbound => "outbound",
-        _ => Unknown((byte)direction),
+        _ => Unknown((int)direction),
     };
 
     // "0.4s ago", "12s ago": how long ago a refusal was last seen.
@@ -75,5 +75,5 @@ internal static class Names
         value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     // A newer daemon may send values this build does not know; show the number rather than fail.
-    private static string Unknown(byte value) => string.Create(CultureInfo.InvariantCulture, $"unknown_{value}");
+    private static string Unknown(int value) => string.Create(CultureInfo.InvariantCulture, $"unknown_{value}");
 }

@@ -4,7 +4,6 @@ using System.Text.Unicode;
 using Muster.Cli.Commands;
 using Muster.Client;
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Cli.Output;
 
@@ -17,7 +16,7 @@ internal static class TextOutput
 
     // keys is null when musterd did not report its keys (one that predates encryption); refusals is null when it did
     // not report them (one that predates the request), and empty when nothing is refused.
-    public static void Status(TextWriter output, DaemonStatus status, KeysResponse? keys, IReadOnlyList<RefusalInfo>? refusals = null)
+    public static void Status(TextWriter output, DaemonStatus status, ClusterKeys? keys, IReadOnlyList<RefusalInfo>? refusals = null)
     {
         TableWriter.WriteHeading(output, "Node information");
         TableWriter.WriteFields(output,
@@ -101,7 +100,7 @@ internal static class TextOutput
     }
 
     // `muster key status` and the key steps: encryption on or off, then the keys.
-    public static void Keys(TextWriter output, KeysResponse keys)
+    public static void Keys(TextWriter output, ClusterKeys keys)
     {
         TableWriter.WriteFields(output, [("Encryption", Encryption(keys))]);
         if (keys.Encrypted)
@@ -129,10 +128,10 @@ internal static class TextOutput
         }
     }
 
-    private static string Encryption(KeysResponse keys) =>
+    private static string Encryption(ClusterKeys keys) =>
         keys.Encrypted ? "on (AES-256-GCM)" : "off (security.crypto = \"none\"): cluster traffic is neither authenticated nor encrypted";
 
-    private static void KeyTable(TextWriter output, KeysResponse keys)
+    private static void KeyTable(TextWriter output, ClusterKeys keys)
     {
         var table = new TableWriter(new Column("FINGERPRINT"), new Column("ROLE"), new Column("SOURCE"));
         foreach (var key in keys.Keys)

@@ -1,33 +1,44 @@
 using Muster.Core;
-using Muster.Ipc.Contracts;
 
 namespace Muster.Client;
 
-/// <summary>What <see cref="MusterClient.GetStatusAsync"/> reports about the local daemon.</summary>
-/// <param name="NodeId">This node's id.</param>
-/// <param name="NodeName">This node's name.</param>
-/// <param name="ClusterName">The cluster's name.</param>
-/// <param name="ViewId">The installed view.</param>
-/// <param name="State">The daemon's state in words (for example "operational").</param>
-/// <param name="ProtocolVersion">The cluster wire protocol version the members agreed on.</param>
-/// <param name="Members">The members of the installed view.</param>
-/// <param name="Timeouts">The effective timeouts, by name, in the daemon's order.</param>
-/// <param name="Counters">The daemon's counters, by name, in the daemon's order.</param>
-/// <param name="Peers">
-/// Counters per configured peer, by node id (for example <see cref="PeerCounters.DeclaredFailedWhileLinkUp"/>);
-/// null when the daemon does not report them (one from before they existed).
-/// </param>
-public sealed record DaemonStatus(
-    NodeId NodeId,
-    string NodeName,
-    string ClusterName,
-    ViewId ViewId,
-    string State,
-    int ProtocolVersion,
-    IReadOnlyList<MemberInfo> Members,
-    IReadOnlyList<KeyValuePair<string, TimeSpan>> Timeouts,
-    IReadOnlyList<KeyValuePair<string, long>> Counters,
-    IReadOnlyList<PeerCounters>? Peers = null);
+/// <summary>A process in a group: its node and its process id (CPG's <c>cpg_address</c> without the reason).</summary>
+/// <param name="NodeId">The process's node.</param>
+/// <param name="ProcessId">The process id on that node.</param>
+public readonly record struct GroupMember(NodeId NodeId, uint ProcessId)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{NodeId}/{ProcessId}";
+}
+
+/// <summary>Why a process joined or left a group; the numbering of Corosync's <c>CPG_REASON_*</c>.</summary>
+public enum GroupChangeReason
+{
+    /// <summary>The process called join (CPG_REASON_JOIN).</summary>
+    Join = 1,
+
+    /// <summary>The process called leave (CPG_REASON_LEAVE).</summary>
+    Leave = 2,
+
+    /// <summary>The process's node left the cluster (CPG_REASON_NODEDOWN).</summary>
+    NodeDown = 3,
+
+    /// <summary>The process's node joined the cluster, bringing the process with it (CPG_REASON_NODEUP).</summary>
+    NodeUp = 4,
+
+    /// <summary>The process exited or its connection to the daemon closed (CPG_REASON_PROCDOWN).</summary>
+    ProcessDown = 5,
+}
+
+/// <summary>A process that joined or left a group, and why (CPG's <c>cpg_address</c>).</summary>
+/// <param name="Member">The process.</param>
+/// <param name="Reason">Why it joined or left.</param>
+public readonly record struct GroupMemberChange(GroupMember Member, GroupChangeReason Reason);
+
+/// <summary>A group and how many processes are in it (CPG's <c>cpg_iteration_description_t</c>).</summary>
+/// <param name="Name">The group's name.</param>
+/// <param name="MemberCount">How many processes, cluster-wide, are in it.</param>
+public sealed record GroupSummary(string Name, int MemberCount);
 
 /// <summary>The outcome of <see cref="ProcessGroup.TrySendAsync"/>.</summary>
 public enum SendResult
@@ -124,25 +135,4 @@ public sealed record GroupMembershipChange : GroupEvent
 
     /// <summary>Processes that left, with the reason (CPG left_list).</summary>
     public IReadOnlyList<GroupMemberChange> Left { get; }
-}
-
-/// <summary>One node in a <see cref="ClusterMembershipNotification"/> (AIS <c>SaClmClusterNotificationT</c>).</summary>
-/// <param name="Member">The node (for a node that left, its last known details with state Left or Failed).</param>
-/// <param name="Change">How its membership changed in this view (AIS <c>clusterChange</c>).</param>
-/// <param name="Reason">Why, in words, when the daemon knows; otherwise empty.</param>
-public sealed record ClusterMemberChange(MemberInfo Member, MembershipChange Change, string Reason);
-
-/// <summary>A membership notification from <see cref="ClusterMembership.TrackAsync"/> (AIS <c>SaClmClusterNotificationBufferT</c>).</summary>
-/// <param name="View">The view now installed, with all its members.</param>
-/// <param name="Items">
-/// With <see cref="TrackFlags.Changes"/> (or <see cref="TrackFlags.Current"/>): every current member plus the nodes
-/// that left; with <see cref="TrackFlags.ChangesOnly"/>: only the nodes that changed.
-/// </param>
-public sealed record ClusterMembershipNotification(ClusterView View, IReadOnlyList<ClusterMemberChange> Items)
-{
-    /// <summary>The view's id (AIS <c>viewNumber</c>).</summary>
-    public ViewId ViewId => View.ViewId;
-
-    /// <summary>How many nodes are members of the view (AIS <c>numberOfMembers</c>).</summary>
-    public int MemberCount => View.Members.Count;
 }

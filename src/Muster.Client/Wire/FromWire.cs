@@ -1,0 +1,79 @@
+using W = Muster.Ipc.Contracts;
+
+namespace Muster.Client.Wire;
+
+/// <summary>
+/// Turns the IPC protocol's records into the client's own types. This is the one place where the two meet: a change
+/// to the wire changes this file, not the public API (which the public API analyzers track).
+/// </summary>
+/// <remarks>
+/// Enums convert by number: the client's enums carry the protocol's numbers (a test checks that every wire value has
+/// a client name), and a number a newer daemon sends that this client does not name passes through unchanged.
+/// </remarks>
+internal static class FromWire
+{
+    public static ErrorCode Code(W.ErrorCode code) => (ErrorCode)(int)code;
+
+    public static MemberInfo Member(W.MemberInfo m) =>
+        new(m.NodeId, m.Incarnation, m.Name, m.Addresses, (MemberState)(int)m.State, m.JoinedViewId);
+
+    public static MemberInfo[] Members(IReadOnlyList<W.MemberInfo> members)
+    {
+        var result = members.Count == 0 ? [] : new MemberInfo[members.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = Member(members[i]);
+        }
+
+        return result;
+    }
+
+    public static ClusterView View(W.ClusterView view) => new(view.ViewId, Members(view.Members));
+
+    public static MembershipChange Change(W.MembershipChange change) => (MembershipChange)(int)change;
+
+    public static GroupMember GroupMember(W.GroupMember m) => new(m.NodeId, m.ProcessId);
+
+    public static GroupMember[] GroupMembers(IReadOnlyList<W.GroupMember> members)
+    {
+        var result = members.Count == 0 ? [] : new GroupMember[members.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = GroupMember(members[i]);
+        }
+
+        return result;
+    }
+
+    public static GroupMemberChange[] GroupChanges(IReadOnlyList<W.GroupMemberChange> changes)
+    {
+        var result = changes.Count == 0 ? [] : new GroupMemberChange[changes.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = new GroupMemberChange(GroupMember(changes[i].Member), (GroupChangeReason)(int)changes[i].Reason);
+        }
+
+        return result;
+    }
+
+    public static GroupSummary[] Groups(IReadOnlyList<W.GroupSummary> groups) =>
+        [.. groups.Select(g => new GroupSummary(g.Name, g.MemberCount))];
+
+    public static DaemonStatus Status(W.StatusResponse s) =>
+        new(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, Members(s.Members), s.Timeouts, s.Counters,
+            s.Peers is null ? null : [.. s.Peers.Select(p => new PeerCounters(p.Node, p.Name, p.Counters))]);
+
+    public static ClusterKeys Keys(W.KeysResponse k) =>
+        new(k.Encrypted, [.. k.Keys.Select(key => new KeyInfo(key.Fingerprint, (KeyRole)(int)key.Role, key.Source))], k.Outcome);
+
+    public static LinkReport Links(W.LinksResponse l) =>
+        new(l.Mode, l.DatagramSize, [.. l.Peers.Select(p => new PeerLinks(p.Node, p.Name, [.. p.Links.Select(Link)]))]);
+
+    public static RefusalInfo[] Refusals(IReadOnlyList<W.RefusalInfo> refusals) =>
+        [.. refusals.Select(r => new RefusalInfo(
+            r.Node, r.Name, r.Address, (RefusalDirection)(int)r.Direction, (RefusalReason)(int)r.Reason, r.Text, r.Age, r.Count))];
+
+    private static LinkInfo Link(W.LinkInfo l) =>
+        new(l.Index, l.LocalEndpoint, l.RemoteEndpoint, l.Up, l.InUse, l.Priority, l.Mtu, l.Rtt, l.SinceChange, l.UpTransitions,
+            l.DownTransitions, l.ProbesSent, l.PongsReceived);
+}
