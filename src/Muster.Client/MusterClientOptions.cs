@@ -32,7 +32,11 @@ public sealed class MusterClientOptions
     /// <summary>Largest frame accepted from the daemon (raised to fit the daemon's maximum message size).</summary>
     public int MaxFrameSize { get; init; } = 16 * 1024 * 1024;
 
-    internal string ResolveSocketPath()
+    /// <summary>
+    /// The socket <see cref="MusterClient.ConnectAsync"/> connects to: <see cref="SocketPath"/>, else
+    /// <see cref="SocketPathEnvironmentVariable"/>, else <see cref="DefaultSocketPath"/>.
+    /// </summary>
+    public string ResolveSocketPath()
     {
         if (!string.IsNullOrEmpty(SocketPath))
         {

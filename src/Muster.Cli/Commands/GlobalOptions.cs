@@ -28,18 +28,10 @@ internal sealed class GlobalOptions
 
     public TimeSpan GetTimeout(ParseResult parseResult) => parseResult.GetValue(Timeout) ?? DefaultTimeout;
 
-    // The socket path the client will use: --socket, else $MUSTER_SOCKET, else the default. Resolved here rather than
-    // in the client so that error messages can name it.
-    public string ResolveSocketPath(ParseResult parseResult)
-    {
-        string? path = parseResult.GetValue(Socket);
-        if (string.IsNullOrEmpty(path))
-        {
-            path = Environment.GetEnvironmentVariable(MusterClientOptions.SocketPathEnvironmentVariable);
-        }
-
-        return string.IsNullOrEmpty(path) ? MusterClientOptions.DefaultSocketPath : path;
-    }
+    // The socket path the client will use: --socket, else $MUSTER_SOCKET, else the default (the client's own rule).
+    // Resolved before connecting so that error messages can name it.
+    public string ResolveSocketPath(ParseResult parseResult) =>
+        new MusterClientOptions { SocketPath = parseResult.GetValue(Socket) }.ResolveSocketPath();
 
     // --json, for the commands that read something.
     public static Option<bool> CreateJson() => new("--json")

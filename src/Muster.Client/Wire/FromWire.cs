@@ -17,16 +17,7 @@ internal static class FromWire
     public static MemberInfo Member(W.MemberInfo m) =>
         new(m.NodeId, m.Incarnation, m.Name, m.Addresses, (MemberState)(int)m.State, m.JoinedViewId);
 
-    public static MemberInfo[] Members(IReadOnlyList<W.MemberInfo> members)
-    {
-        var result = members.Count == 0 ? [] : new MemberInfo[members.Count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = Member(members[i]);
-        }
-
-        return result;
-    }
+    public static MemberInfo[] Members(IReadOnlyList<W.MemberInfo> members) => Map(members, Member);
 
     public static ClusterView View(W.ClusterView view) => new(view.ViewId, Members(view.Members));
 
@@ -34,46 +25,45 @@ internal static class FromWire
 
     public static GroupMember GroupMember(W.GroupMember m) => new(m.NodeId, m.ProcessId);
 
-    public static GroupMember[] GroupMembers(IReadOnlyList<W.GroupMember> members)
-    {
-        var result = members.Count == 0 ? [] : new GroupMember[members.Count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = GroupMember(members[i]);
-        }
+    public static GroupMember[] GroupMembers(IReadOnlyList<W.GroupMember> members) => Map(members, GroupMember);
 
-        return result;
-    }
+    public static GroupMemberChange[] GroupChanges(IReadOnlyList<W.GroupMemberChange> changes) =>
+        Map(changes, c => new GroupMemberChange(GroupMember(c.Member), (GroupChangeReason)(int)c.Reason));
 
-    public static GroupMemberChange[] GroupChanges(IReadOnlyList<W.GroupMemberChange> changes)
-    {
-        var result = changes.Count == 0 ? [] : new GroupMemberChange[changes.Count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = new GroupMemberChange(GroupMember(changes[i].Member), (GroupChangeReason)(int)changes[i].Reason);
-        }
-
-        return result;
-    }
-
-    public static GroupSummary[] Groups(IReadOnlyList<W.GroupSummary> groups) =>
-        [.. groups.Select(g => new GroupSummary(g.Name, g.MemberCount))];
+    public static GroupSummary[] Groups(IReadOnlyList<W.GroupSummary> groups) => Map(groups, g => new GroupSummary(g.Name, g.MemberCount));
 
     public static DaemonStatus Status(W.StatusResponse s) =>
         new(s.NodeId, s.NodeName, s.ClusterName, s.ViewId, s.State, s.ProtocolVersion, Members(s.Members), s.Timeouts, s.Counters,
-            s.Peers is null ? null : [.. s.Peers.Select(p => new PeerCounters(p.Node, p.Name, p.Counters))]);
+            s.Peers is null ? null : Map(s.Peers, p => new PeerCounters(p.Node, p.Name, p.Counters)));
 
     public static ClusterKeys Keys(W.KeysResponse k) =>
-        new(k.Encrypted, [.. k.Keys.Select(key => new KeyInfo(key.Fingerprint, (KeyRole)(int)key.Role, key.Source))], k.Outcome);
+        new(k.Encrypted, Map(k.Keys, key => new KeyInfo(key.Fingerprint, (KeyRole)(int)key.Role, key.Source)), k.Outcome);
 
     public static LinkReport Links(W.LinksResponse l) =>
-        new(l.Mode, l.DatagramSize, [.. l.Peers.Select(p => new PeerLinks(p.Node, p.Name, [.. p.Links.Select(Link)]))]);
+        new(l.Mode, l.DatagramSize, Map(l.Peers, p => new PeerLinks(p.Node, p.Name, Map(p.Links, Link))));
 
     public static RefusalInfo[] Refusals(IReadOnlyList<W.RefusalInfo> refusals) =>
-        [.. refusals.Select(r => new RefusalInfo(
-            r.Node, r.Name, r.Address, (RefusalDirection)(int)r.Direction, (RefusalReason)(int)r.Reason, r.Text, r.Age, r.Count))];
+        Map(refusals, r => new RefusalInfo(
+            r.Node, r.Name, r.Address, (RefusalDirection)(int)r.Direction, (RefusalReason)(int)r.Reason, r.Text, r.Age, r.Count));
 
     private static LinkInfo Link(W.LinkInfo l) =>
         new(l.Index, l.LocalEndpoint, l.RemoteEndpoint, l.Up, l.InUse, l.Priority, l.Mtu, l.Rtt, l.SinceChange, l.UpTransitions,
             l.DownTransitions, l.ProbesSent, l.PongsReceived);
+
+    // One array per list, sized once; the lambdas capture nothing, so no delegate is allocated per call.
+    private static TOut[] Map<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> convert)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new TOut[items.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = convert(items[i]);
+        }
+
+        return result;
+    }
 }

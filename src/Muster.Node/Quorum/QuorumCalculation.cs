@@ -67,13 +67,10 @@ public static class QuorumCalculation
         int total = memberVotes + inputs.ArbiterVotes;
         // Expected votes rise to the votes seen (a node that joins brings its votes) and never fall by themselves.
         int expected = Math.Max(inputs.ExpectedVotes, total);
-        int quorum = Majority(expected, total);
+        int majority = Majority(expected, total);
         // votequorum: two_node applies while at most two nodes are members.
         bool twoNode = options.TwoNode && inputs.Members.Count <= 2;
-        if (twoNode)
-        {
-            quorum = 1;
-        }
+        int quorum = twoNode ? 1 : majority;
 
         if (inputs.WaitingForAll && options.WaitForAll)
         {
@@ -85,7 +82,7 @@ public static class QuorumCalculation
 
         if (total >= quorum)
         {
-            return new QuorumStatus(total, expected, quorum, true, false, twoNode && total < Majority(expected, total) ? QuorumReason.TwoNode : QuorumReason.EnoughVotes);
+            return new QuorumStatus(total, expected, quorum, true, false, total < majority ? QuorumReason.TwoNode : QuorumReason.EnoughVotes);
         }
 
         if (options.AutoTieBreaker is { } tieBreaker && total == expected / 2)

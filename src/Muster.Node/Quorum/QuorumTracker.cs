@@ -68,7 +68,7 @@ public sealed class QuorumTracker
             {
                 // One step: down to the votes present now, never below 1.
                 _expectedVotes = Math.Max(1, Status.TotalVotes);
-                Evaluate(allowDecrease: true);
+                Evaluate();
             }
         }
 
@@ -87,18 +87,12 @@ public sealed class QuorumTracker
         return Status;
     }
 
-    private void Evaluate(bool allowDecrease = false)
+    private void Evaluate()
     {
         var status = QuorumCalculation.Evaluate(_options, Inputs());
-        if (!allowDecrease)
-        {
-            // Expected votes never fall by themselves: only last man standing (or an operator) lowers them.
-            _expectedVotes = Math.Max(_expectedVotes, status.ExpectedVotes);
-        }
-        else
-        {
-            _expectedVotes = status.ExpectedVotes;
-        }
+        // Never below what went in (the calculation only raises expected votes), so only last man standing, by
+        // lowering _expectedVotes before evaluating, makes them fall.
+        _expectedVotes = status.ExpectedVotes;
 
         _waitingForAll = status.WaitingForAll;
         if (status.Quorate)
