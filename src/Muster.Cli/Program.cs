@@ -66,6 +66,7 @@ public static class Cli
             NodesCommand.Create(context),
             GroupsCommand.Create(context),
             LinksCommand.Create(context),
+            QuorumCommand.Create(context),
             SendCommand.Create(context),
             ListenCommand.Create(context),
             LeaveCommand.Create(context),

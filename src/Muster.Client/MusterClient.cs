@@ -51,6 +51,7 @@ public sealed class MusterClient : IAsyncDisposable
         MaxMessageSize = hello.MaxMessageSize;
         Membership = new ClusterMembership(this);
         Groups = new ProcessGroups(this);
+        Quorum = new ClusterQuorum(this);
     }
 
     /// <summary>The local node's id (<c>cpg_local_get</c> gives it too; AIS <c>SA_CLM_LOCAL_NODE_ID</c>).</summary>
@@ -88,6 +89,9 @@ public sealed class MusterClient : IAsyncDisposable
 
     /// <summary>Process groups (Corosync CPG).</summary>
     public ProcessGroups Groups { get; }
+
+    /// <summary>Quorum (Corosync quorum and votequorum).</summary>
+    public ClusterQuorum Quorum { get; }
 
     internal MusterClientOptions Options => _options;
 
@@ -448,6 +452,9 @@ public sealed class MusterClient : IAsyncDisposable
             case MembershipChangedEvent changed:
                 await Membership.DeliverAsync(changed, token).ConfigureAwait(false);
                 break;
+            case QuorumChangedEvent quorum:
+                await Quorum.DeliverAsync(quorum, token).ConfigureAwait(false);
+                break;
             case GroupMessageEvent message:
                 await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, FromWire.GroupMember(message.Sender), message.Payload), token)
                     .ConfigureAwait(false);
@@ -507,5 +514,6 @@ public sealed class MusterClient : IAsyncDisposable
         }
 
         Membership.CompleteAll(streamFailure);
+        Quorum.CompleteAll(streamFailure);
     }
 }

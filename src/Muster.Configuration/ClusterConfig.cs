@@ -79,6 +79,9 @@ public sealed record ClusterConfig
         }
     }
 
+    /// <summary>Quorum options (<c>[quorum]</c>); each node's votes are in its <c>[[node]]</c>.</summary>
+    public QuorumConfig Quorum { get; init; } = new();
+
     /// <summary>Logging (<c>[logging]</c>).</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -188,6 +191,7 @@ public sealed record ClusterConfig
         && System == other.System
         && Security == other.Security
         && Links == other.Links
+        && Quorum == other.Quorum
         && Logging == other.Logging
         && Metrics == other.Metrics;
 

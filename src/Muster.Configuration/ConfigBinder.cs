@@ -16,7 +16,7 @@ internal sealed class ConfigBinder
     private static readonly (string Table, string[] Keys)[] s_schema =
     [
         ("cluster", ["name", "config_version", "port"]),
-        (NodeTable, ["id", "name", "addresses"]),
+        (NodeTable, ["id", "name", "addresses", "votes"]),
         ("timing", ["profile", "heartbeat_interval", "failure_timeout", "consensus_timeout", "join_timeout", "retransmit_interval",
             "merge_interval"]),
         ("limits", ["max_message_size", "max_datagram_size", "send_window", "sequencer_window", "max_pending_bytes", "ipc_max_clients",
@@ -24,6 +24,8 @@ internal sealed class ConfigBinder
         ("ipc", ["socket", "socket_mode", "socket_group", "allowed_users", "allowed_groups"]),
         ("security", ["crypto", "key_file"]),
         ("links", ["mode", "priority", "mtu", "probe_interval", "link_timeout"]),
+        ("quorum", ["expected_votes", "two_node", "wait_for_all", "last_man_standing", "last_man_standing_window", "auto_tie_breaker",
+            "auto_tie_breaker_node", "allow_downscale"]),
         ("system", ["state_dir", "sched_rr", "lock_memory"]),
         ("logging", ["level", "file"]),
         ("metrics", ["listen"]),
@@ -79,6 +81,7 @@ internal sealed class ConfigBinder
             Ipc = Bind(() => BindIpc(Single("ipc")), new IpcOptions()),
             Security = Bind(() => BindSecurity(Single("security")), new SecurityOptions()),
             Links = Bind(() => BindLinks(Single("links")), new LinkOptions()),
+            Quorum = Bind(() => BindQuorum(Single("quorum")), new QuorumConfig()),
             System = Bind(() => BindSystem(Single("system")), new SystemOptions()),
             Logging = Bind(() => BindLogging(Single("logging")), new LoggingOptions()),
             Metrics = Bind(() => BindMetrics(Single("metrics")), new MetricsOptions()),
@@ -208,7 +211,64 @@ internal sealed class ConfigBinder
             }
             endpoints.Add(endpoint!);
         }
-        return new NodeConfig(id, name, endpoints);
+        int votes = ReadInt(table, "votes", (0, NodeConfig.MaxVotes)) ?? NodeConfig.DefaultVotes;
+        return new NodeConfig(id, name, endpoints, votes);
+    }
+
+    private QuorumConfig BindQuorum(TomlTable? table)
+    {
+        TieBreakerRule? rule = null;
+        List<uint> list = [];
+        if (TryGet(table, "auto_tie_breaker_node", out TomlEntry entry, out string path))
+        {
+            const string Expected = "\"lowest\", \"highest\" or a list of node ids such as [3, 1]";
+            TomlValue v = entry.Value;
+            if (v.Kind == TomlValueKind.String)
+            {
+                rule = v.String switch
+                {
+                    "lowest" => TieBreakerRule.Lowest,
+                    "highest" => TieBreakerRule.Highest,
+                    _ => throw new ConfigException(_source, entry.Line, path, $"{ValueSyntax.Quote(v.String)} is not a tie-breaker (expected {Expected})"),
+                };
+            }
+            else if (v.Kind == TomlValueKind.Array && v.Items.All(i => i.Kind == TomlValueKind.Integer))
+            {
+                if (v.Items.Count == 0)
+                {
+                    throw new ConfigException(_source, entry.Line, path, $"the list of tie-breaker nodes is empty (expected {Expected})");
+                }
+                for (int i = 0; i < v.Items.Count; i++)
+                {
+                    TomlValue item = v.Items[i];
+                    _lines[string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]")] = item.Line;
+                    if (item.Integer < 1 || item.Integer > ConfigValidator.MaxNodeId)
+                    {
+                        throw new ConfigException(_source, item.Line, path, string.Create(CultureInfo.InvariantCulture,
+                            $"{item.Integer} is not a node id (expected 1..{ConfigValidator.MaxNodeId})"));
+                    }
+                    list.Add((uint)item.Integer);
+                }
+                rule = TieBreakerRule.List;
+            }
+            else
+            {
+                throw WrongType(entry, path, Expected);
+            }
+        }
+
+        return new QuorumConfig
+        {
+            ExpectedVotes = ReadInt(table, "expected_votes", (1, QuorumConfig.MaxExpectedVotes)),
+            TwoNode = ReadBool(table, "two_node") ?? false,
+            WaitForAll = ReadBool(table, "wait_for_all"),
+            LastManStanding = ReadBool(table, "last_man_standing") ?? false,
+            LastManStandingWindow = ReadDuration(table, "last_man_standing_window"),
+            AutoTieBreaker = ReadBool(table, "auto_tie_breaker") ?? false,
+            TieBreakerNode = rule,
+            TieBreakerNodes = list,
+            AllowDownscale = ReadBool(table, "allow_downscale") ?? false,
+        };
     }
 
     private TimingOptions BindTiming(TomlTable? table)

@@ -60,7 +60,40 @@ internal sealed class ConfigValidator
         ValidateLimits();
         ValidateLinks();
         ValidateIpc();
+        ValidateQuorum();
         ValidateSystemAndLogging();
+    }
+
+    // Ranges only: which combinations of quorum options are refused is the quorum service's rule
+    // (Muster.Node.Quorum.QuorumOptionsCheck), applied when the daemon starts.
+    private void ValidateQuorum()
+    {
+        for (int i = 0; i < _config.Nodes.Count; i++)
+        {
+            int votes = _config.Nodes[i].Votes;
+            if (votes is < 0 or > NodeConfig.MaxVotes)
+            {
+                string key = string.Create(CultureInfo.InvariantCulture, $"node[{i}].votes");
+                throw new ConfigException(_source, LineOf(key, string.Create(CultureInfo.InvariantCulture, $"node[{i}]")), key,
+                    OutOfRange(votes.ToString(CultureInfo.InvariantCulture), (0, NodeConfig.MaxVotes), size: false));
+            }
+        }
+
+        QuorumConfig q = _config.Quorum;
+        if (q.ExpectedVotes is { } expected && expected is < 1 or > QuorumConfig.MaxExpectedVotes)
+        {
+            throw Fail("quorum.expected_votes", OutOfRange(expected.ToString(CultureInfo.InvariantCulture), (1, QuorumConfig.MaxExpectedVotes), size: false));
+        }
+        if (q.LastManStandingWindow is { } window && (window <= TimeSpan.Zero || window > MaxDuration))
+        {
+            throw Fail("quorum.last_man_standing_window",
+                $"{ValueSyntax.FormatDuration(window)} is out of range (expected more than 0 and at most {ValueSyntax.FormatDuration(MaxDuration)})");
+        }
+        if (_config.Nodes.Sum(n => (long)n.Votes) == 0)
+        {
+            throw new ConfigException(_source, LineOf("node[0].votes", "node[0]"), "node[0].votes",
+                "every node has 0 votes: at least one node needs a vote, or no partition could ever be quorate");
+        }
     }
 
     // The line of the first of these paths that the file set; 0 when none (or for a config built in code).

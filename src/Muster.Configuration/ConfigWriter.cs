@@ -29,6 +29,10 @@ public static class ConfigWriter
             Line(w, "id", node.Id.ToString(CultureInfo.InvariantCulture));
             Line(w, "name", Str(node.Name));
             Line(w, "addresses", Array(node.Endpoints.Select(e => ValueSyntax.FormatEndpoint(e, config.Port))));
+            if (node.Votes != NodeConfig.DefaultVotes)
+            {
+                Line(w, "votes", Int(node.Votes));
+            }
         }
 
         TimingOptions timing = config.Timing;
@@ -77,6 +81,8 @@ public static class ConfigWriter
         Optional(w, "link_timeout", links.LinkTimeout is { } timeout ? Str(ValueSyntax.FormatDuration(timeout)) : null,
             $"3 probe intervals, below the failure timeout: {ValueSyntax.FormatDuration(links.EffectiveLinkTimeout(timing))}");
 
+        Quorum(w, config.Quorum);
+
         w.Append("\n[system]\n");
         Line(w, "state_dir", Str(config.System.StateDirectory));
         Line(w, "sched_rr", Bool(config.System.SchedRr));
@@ -98,6 +104,25 @@ public static class ConfigWriter
         }
 
         return w.ToString();
+    }
+
+    private static void Quorum(StringBuilder w, QuorumConfig q)
+    {
+        w.Append("\n[quorum]\n");
+        Optional(w, "expected_votes", q.ExpectedVotes is { } e ? Int(e) : null, "the sum of the nodes' votes");
+        Line(w, "two_node", Bool(q.TwoNode));
+        Optional(w, "wait_for_all", q.WaitForAll is { } wfa ? Bool(wfa) : null, "the value of two_node");
+        Line(w, "last_man_standing", Bool(q.LastManStanding));
+        Optional(w, "last_man_standing_window", q.LastManStandingWindow is { } window ? Str(ValueSyntax.FormatDuration(window)) : null, "10s");
+        Line(w, "auto_tie_breaker", Bool(q.AutoTieBreaker));
+        Optional(w, "auto_tie_breaker_node", q.TieBreakerNode switch
+        {
+            TieBreakerRule.Lowest => Str("lowest"),
+            TieBreakerRule.Highest => Str("highest"),
+            TieBreakerRule.List => "[" + string.Join(", ", q.TieBreakerNodes.Select(n => n.ToString(CultureInfo.InvariantCulture))) + "]",
+            _ => null,
+        }, "\"lowest\"");
+        Line(w, "allow_downscale", Bool(q.AllowDownscale));
     }
 
     private static void Line(StringBuilder w, string key, string value) => w.Append(key).Append(" = ").Append(value).Append('\n');

@@ -10,15 +10,22 @@ namespace Muster.Configuration;
 /// 1..8 endpoints; the port is the one written in the address or else <c>cluster.port</c>. An IPv6 scope
 /// (<c>fe80::1%eth0</c>) is kept as <see cref="IPAddress.ScopeId"/>.
 /// </param>
+/// <param name="Votes">Its votes toward quorum (<c>votes</c>, 0..255; default 1), votequorum's <c>quorum_votes</c>.</param>
 /// <remarks>Equality compares the endpoints element by element.</remarks>
-public sealed record NodeConfig(uint Id, string Name, IReadOnlyList<IPEndPoint> Endpoints)
+public sealed record NodeConfig(uint Id, string Name, IReadOnlyList<IPEndPoint> Endpoints, int Votes = NodeConfig.DefaultVotes)
 {
+    /// <summary>A node's votes when its entry does not say.</summary>
+    public const int DefaultVotes = 1;
+
+    /// <summary>The most votes one node may have.</summary>
+    public const int MaxVotes = 255;
+
     /// <summary>The id as a <see cref="Core.NodeId"/>.</summary>
     public NodeId NodeId => new(Id);
 
     /// <inheritdoc/>
     public bool Equals(NodeConfig? other) =>
-        other is not null && Id == other.Id && Name == other.Name && Endpoints.SequenceEqual(other.Endpoints);
+        other is not null && Id == other.Id && Name == other.Name && Votes == other.Votes && Endpoints.SequenceEqual(other.Endpoints);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Id, Name, Endpoints.Count);

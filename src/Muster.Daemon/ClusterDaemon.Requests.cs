@@ -42,6 +42,7 @@ internal sealed partial class ClusterDaemon
                 return RequestOutcome.Answered;
             });
         GroupRequests.Register(table, () => _node.Groups);
+        RegisterQuorum(table, this);
         return table;
     }
 

@@ -9,6 +9,7 @@ using Muster.Ipc;
 using Muster.Ipc.Contracts;
 using Muster.Membership;
 using Muster.Node.Groups;
+using Muster.Node.Quorum;
 using Muster.Node;
 using Muster.Node.Services;
 using Muster.Security;
@@ -119,7 +120,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         ulong incarnation = _nextIncarnation();
         var self = new MemberId(_local.NodeId, incarnation);
         StartProtection(incarnation);
-        _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this, maxGroupPayload: _config.Limits.MaxMessageSize);
+        _quorumOptions = QuorumSetup.Resolve(_config, warning => DaemonLog.QuorumConfigAdjusted(_log, warning));
+        _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this, maxGroupPayload: _config.Limits.MaxMessageSize,
+            services: [host => new QuorumService(host, _quorumOptions)]);
 
         _transport = _transports(_config.System.SchedRr ? () => RaisePriority("receive") : null);
 
@@ -353,6 +356,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
 
         _trackers.Remove(session.Id);
+        _quorumTrackers.Remove(session.Id);
         _node.Groups.SessionClosed(session.Id);
         UpdateDeliveryPause();
         DaemonLog.ClientDisconnected(_log, session, reason);
@@ -397,9 +401,19 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
     void INodeEffects.OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => DispatchGroupEvents(groupEvents);
 
-    void INodeEffects.OnServiceEffect(ServiceId service, ServiceEffect effect) =>
-        // No service of this build asks the shell for anything yet; a new effect type must be wired here, not lost.
-        DaemonLog.EffectNotCarriedOut(_log, service.ToString(), effect.ToString());
+    void INodeEffects.OnServiceEffect(ServiceId service, ServiceEffect effect)
+    {
+        switch (effect)
+        {
+            case QuorumChanged changed:
+                OnQuorumChanged(changed.State);
+                break;
+            default:
+                // A new effect type must be wired here, not lost.
+                DaemonLog.EffectNotCarriedOut(_log, service.ToString(), effect.ToString());
+                break;
+        }
+    }
 
     void INodeEffects.Log(Core.Diagnostics.LogLevel level, string text) =>
         CoreEventLog.Write(_membershipLog, level, text, _local.NodeId, _node.Membership.CurrentView?.Id ?? ViewId.None);

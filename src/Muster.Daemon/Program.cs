@@ -49,6 +49,8 @@ try
 {
     config = ConfigLoader.LoadFile(ConfigPaths.Resolve(configPath));
     local = config.FindLocalNode(nodeArgument, UdpTransport.LocalAddresses());
+    // Combinations votequorum refuses are a configuration error, before anything starts (the warnings are logged later).
+    QuorumSetup.Resolve(config);
 }
 catch (ConfigException e)
 {

@@ -37,6 +37,14 @@ public enum MessageType : ushort
     GetLinks = 0x000E,
     /// <summary><see cref="GetRefusalsRequest"/>.</summary>
     GetRefusals = 0x000F,
+    /// <summary><see cref="GetQuorumRequest"/>.</summary>
+    GetQuorum = 0x0010,
+    /// <summary><see cref="TrackQuorumRequest"/>.</summary>
+    TrackQuorum = 0x0011,
+    /// <summary><see cref="StopTrackQuorumRequest"/>.</summary>
+    StopTrackQuorum = 0x0012,
+    /// <summary><see cref="SetQuorumRequest"/>.</summary>
+    SetQuorum = 0x0013,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -58,6 +66,10 @@ public enum MessageType : ushort
     LinksResult = 0x8009,
     /// <summary><see cref="RefusalsResponse"/>.</summary>
     RefusalsResult = 0x800A,
+    /// <summary><see cref="QuorumResponse"/>.</summary>
+    QuorumResult = 0x800B,
+    /// <summary><see cref="QuorumChangeResponse"/>.</summary>
+    QuorumChangeResult = 0x800C,
 
     /// <summary><see cref="MembershipChangedEvent"/>.</summary>
     MembershipChanged = 0xC001,
@@ -67,6 +79,8 @@ public enum MessageType : ushort
     GroupMembershipChanged = 0xC003,
     /// <summary><see cref="GroupMessageOutcomeUnknownEvent"/>.</summary>
     GroupMessageOutcomeUnknown = 0xC004,
+    /// <summary><see cref="QuorumChangedEvent"/>.</summary>
+    QuorumChanged = 0xC005,
 }
 
 /// <summary>Which direction and role a <see cref="MessageType"/> has.</summary>

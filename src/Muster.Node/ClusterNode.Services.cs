@@ -17,6 +17,7 @@ public sealed partial class ClusterNode
     private readonly List<SyncBarrier> _ready = [];
     private readonly Queue<GroupEvent> _local = new();
     private readonly List<GroupEvent> _shellEvents = [];
+    private readonly List<(ServiceId Service, ServiceEffect Effect)> _serviceEffects = [];
     private readonly Dictionary<int, INodeService> _endpointOwners = [];
     private readonly HashSet<byte> _unknownLogged = [];
     private int _nextEndpoint = -1;
@@ -52,6 +53,7 @@ public sealed partial class ClusterNode
             Route(ev);
             _effects.OnEvent(ev, _shellEvents);
             _shellEvents.Clear();
+            HandOverEffects();
             Membership.Flush(now, _outbox);
             Settle(now);
         }
@@ -185,6 +187,26 @@ public sealed partial class ClusterNode
             _effects.OnLocalEvents(_shellEvents);
             _shellEvents.Clear();
         }
+
+        HandOverEffects();
+    }
+
+    // Services' effects go to the shell after the event that caused them (a quorum change after the view change), so
+    // clients see them in that order.
+    private void HandOverEffects()
+    {
+        if (_serviceEffects.Count == 0)
+        {
+            return;
+        }
+
+        // A handler may not feed the node (Enter refuses), so the list does not grow while it is walked.
+        foreach (var (service, effect) in _serviceEffects)
+        {
+            _effects.OnServiceEffect(service, effect);
+        }
+
+        _serviceEffects.Clear();
     }
 
     private bool PollBarriers()
@@ -271,7 +293,7 @@ public sealed partial class ClusterNode
             return node.Begin(node._byId[_id.Value], scope, members);
         }
 
-        public void Emit(ServiceEffect effect) => node._effects.OnServiceEffect(_id, effect);
+        public void Emit(ServiceEffect effect) => node._serviceEffects.Add((_id, effect));
 
         public void Log(LogLevel level, string text) => node._effects.Log(level, $"{_name}: {text}");
     }

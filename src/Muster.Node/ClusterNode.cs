@@ -357,6 +357,7 @@ public sealed partial class ClusterNode
             Route(ev);
             _effects.OnEvent(ev, _shellEvents);
             _shellEvents.Clear();
+            HandOverEffects();
         }
 
         _outbox.Clear();

@@ -107,6 +107,8 @@ public sealed class ClientApiTests
         { typeof(W.KeyRole), typeof(C.KeyRole) },
         { typeof(W.RefusalDirection), typeof(C.RefusalDirection) },
         { typeof(W.RefusalReason), typeof(C.RefusalReason) },
+        { typeof(W.QuorumFlags), typeof(C.QuorumFlags) },
+        { typeof(W.QuorumReason), typeof(C.QuorumReason) },
     };
 
     [Theory]

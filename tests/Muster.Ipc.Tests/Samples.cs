@@ -72,8 +72,18 @@ internal static class Samples
             [new GroupMemberChange(new GroupMember(new NodeId(2), 4001), GroupChangeReason.Join)],
             [new GroupMemberChange(new GroupMember(new NodeId(3), 4002), GroupChangeReason.NodeDown),
              new GroupMemberChange(new GroupMember(new NodeId(1), 4003), GroupChangeReason.ProcessDown)]),
+        MessageType.GetQuorum => GetQuorumRequest.Instance,
+        MessageType.TrackQuorum => TrackQuorumRequest.Instance,
+        MessageType.StopTrackQuorum => StopTrackQuorumRequest.Instance,
+        MessageType.SetQuorum => new SetQuorumRequest(QuorumSetting.NodeVotes, new NodeId(3), 2),
+        MessageType.QuorumResult => new QuorumResponse(Quorum()),
+        MessageType.QuorumChangeResult => new QuorumChangeResponse("expected votes set to 2 (was 3)", Override: true),
+        MessageType.QuorumChanged => new QuorumChangedEvent(Quorum() with { Quorate = false, Reason = (QuorumReason)200 }),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no sample"),
     };
+
+    public static QuorumInfo Quorum() => new(View, true, 3, 4, 2, 2, QuorumFlags.Quorate | QuorumFlags.WaitForAll | (QuorumFlags)0x8000,
+        QuorumReason.EnoughVotes, true, [new QuorumNode(new NodeId(1), "node1", 1, 3), new QuorumNode(new NodeId(2), "ä-node", 2, 0)]);
 
     public static TheoryData<MessageType> AllTypes() => [.. Enum.GetValues<MessageType>()];
 }

@@ -46,6 +46,10 @@ internal static class FromWire
         Map(refusals, r => new RefusalInfo(
             r.Node, r.Name, r.Address, (RefusalDirection)(int)r.Direction, (RefusalReason)(int)r.Reason, r.Text, r.Age, r.Count));
 
+    public static QuorumInfo Quorum(W.QuorumInfo q) =>
+        new(q.View, q.Quorate, q.ExpectedVotes, q.HighestExpected, q.TotalVotes, q.Quorum, (QuorumFlags)(int)q.Flags,
+            (QuorumReason)(int)q.Reason, q.Synced, Map(q.Nodes, n => new QuorumNode(n.Node, n.Name, n.Votes, n.ExpectedVotes)));
+
     private static LinkInfo Link(W.LinkInfo l) =>
         new(l.Index, l.LocalEndpoint, l.RemoteEndpoint, l.Up, l.InUse, l.Priority, l.Mtu, l.Rtt, l.SinceChange, l.UpTransitions,
             l.DownTransitions, l.ProbesSent, l.PongsReceived);

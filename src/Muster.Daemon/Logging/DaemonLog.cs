@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Muster.Core;
 using Muster.Ipc;
+using Muster.Ipc.Contracts;
 
 namespace Muster.Daemon.Logging;
 
@@ -62,4 +63,11 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error,
         Message = "{Service} asked for an effect musterd does not carry out: {Effect}")]
     public static partial void EffectNotCarriedOut(ILogger logger, string service, string effect);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "quorum configuration: {Warning}")]
+    public static partial void QuorumConfigAdjusted(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information,
+        Message = "{Client} asked to change quorum {Setting} to {Value}: {Accepted} ({Result})")]
+    public static partial void QuorumChangeRequested(ILogger logger, IpcSession client, QuorumSetting setting, int value, bool accepted, string result);
 }

@@ -8,13 +8,12 @@ namespace Muster.Node.Quorum;
 /// deterministic: views and the time come in, the status and the next deadline go out.
 /// </summary>
 /// <remarks>
-/// Not yet here: exchanging expected votes with the other nodes (votequorum's nodeinfo messages, so that a node that
-/// joins adopts the cluster's expected votes; <see cref="AdoptExpectedVotes"/> is the entry point), the arbiter's
-/// vote, and the node service that feeds it views.
+/// The quorum service (<see cref="QuorumService"/>) feeds it views, the other members' nodeinfo and the operator's
+/// changes. Not yet here: the arbiter's vote.
 /// </remarks>
 public sealed class QuorumTracker
 {
-    private readonly EffectiveQuorumOptions _options;
+    private EffectiveQuorumOptions _options;
     private IReadOnlyCollection<NodeId> _members = [];
     private IReadOnlyCollection<NodeId> _lastQuorateMembers = [];
     private int _expectedVotes;
@@ -29,6 +28,12 @@ public sealed class QuorumTracker
         Status = QuorumCalculation.Evaluate(options, Inputs());
     }
 
+    /// <summary>The settings in force, with each node's current votes.</summary>
+    public EffectiveQuorumOptions Options => _options;
+
+    /// <summary>The members of the view last seen.</summary>
+    public IReadOnlyCollection<NodeId> Members => _members;
+
     /// <summary>The status after the last input.</summary>
     public QuorumStatus Status { get; private set; }
 
@@ -36,11 +41,23 @@ public sealed class QuorumTracker
     public Instant LastManStandingDeadline { get; private set; } = Instant.Never;
 
     /// <summary>A new view is installed.</summary>
-    public QuorumStatus OnView(IReadOnlyCollection<NodeId> members, Instant now)
+    /// <param name="members">Its members.</param>
+    /// <param name="now">When.</param>
+    /// <param name="cleanlyDepartedVotes">
+    /// The votes of the nodes that left the previous view cleanly: with allow_downscale, expected votes drop by them
+    /// (never below the votes present); without it a clean leave keeps expected votes, as votequorum does.
+    /// </param>
+    public QuorumStatus OnView(IReadOnlyCollection<NodeId> members, Instant now, int cleanlyDepartedVotes = 0)
     {
         ArgumentNullException.ThrowIfNull(members);
+        ArgumentOutOfRangeException.ThrowIfNegative(cleanlyDepartedVotes);
         var previousQuorate = _lastQuorateMembers;
         _members = [.. members];
+        if (_options.AllowDownscale && cleanlyDepartedVotes > 0)
+        {
+            _expectedVotes = Math.Max(1, _expectedVotes - cleanlyDepartedVotes);
+        }
+
         Evaluate();
 
         // votequorum arms the timer when nodes left a quorate view and enough remain, or when a tie-breaker split
@@ -84,6 +101,40 @@ public sealed class QuorumTracker
             Evaluate();
         }
 
+        return Status;
+    }
+
+    /// <summary>
+    /// Sets expected votes (an operator's <c>muster quorum expected</c>, or a quorate member's when this node was not
+    /// quorate): unlike <see cref="AdoptExpectedVotes"/> it may lower them, but never below the votes present.
+    /// </summary>
+    public QuorumStatus SetExpectedVotes(int expectedVotes)
+    {
+        _expectedVotes = Math.Max(1, expectedVotes);
+        Evaluate();
+        return Status;
+    }
+
+    /// <summary>A node's votes changed (its nodeinfo said so, or an operator's <c>muster quorum votes</c>).</summary>
+    public QuorumStatus SetVotes(NodeId node, int votes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(votes);
+        if (_options.Votes.TryGetValue(node, out int current) && current == votes)
+        {
+            return Status;
+        }
+
+        var table = new Dictionary<NodeId, int>(_options.Votes) { [node] = votes };
+        _options = _options with { Votes = table };
+        Evaluate();
+        return Status;
+    }
+
+    /// <summary>Wait-for-all is lifted: an operator's <c>muster quorum unblock</c>, or a member that is quorate with it lifted.</summary>
+    public QuorumStatus CancelWaitForAll()
+    {
+        _waitingForAll = false;
+        Evaluate();
         return Status;
     }
 

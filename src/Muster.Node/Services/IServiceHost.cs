@@ -59,7 +59,11 @@ public interface IServiceHost
     /// <summary>The services of this node, in routing order (a service may use another, such as the group layer).</summary>
     IReadOnlyList<INodeService> Services { get; }
 
-    /// <summary>An effect for the shell to carry out (run a fence agent, say); its result comes back as an input.</summary>
+    /// <summary>
+    /// An effect for the shell to carry out (run a fence agent, tell clients of a quorum change); its result, if any,
+    /// comes back as an input. The shell gets it after the event being handled, so clients see a view change before
+    /// the quorum change it caused.
+    /// </summary>
     void Emit(ServiceEffect effect);
 
     /// <summary>A log line, with the service's name.</summary>
