@@ -60,12 +60,18 @@ var clock = Stopwatch.StartNew();
 int failed = 0;
 long steps = 0;
 long stateLosses = 0;
+long longestStaleTicks = 0;
 var failures = new System.Collections.Concurrent.ConcurrentBag<SimulationResult>();
 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
 {
     var r = new Simulator(Scenario.FromSeed(from + (ulong)i, nodes, maxNodes, mix), null, skip).Run();
     Interlocked.Add(ref steps, r.Steps);
     Interlocked.Add(ref stateLosses, r.StateLosses);
+    long stale = r.LongestStaleQuorum.Ticks;
+    for (long seen = Interlocked.Read(ref longestStaleTicks); stale > seen; seen = Interlocked.Read(ref longestStaleTicks))
+    {
+        Interlocked.CompareExchange(ref longestStaleTicks, stale, seen);
+    }
     if (!r.Passed)
     {
         Interlocked.Increment(ref failed);
@@ -76,7 +82,7 @@ Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environmen
 
 double seconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{count} seeds from {from}: {count - failed} passed, {failed} failed; {seconds:F1} s, {count / seconds:F1} seeds/s, {steps / seconds:F0} steps/s; {stateLosses} restarts without a state file"));
+    $"{count} seeds from {from}: {count - failed} passed, {failed} failed; {seconds:F1} s, {count / seconds:F1} seeds/s, {steps / seconds:F0} steps/s; {stateLosses} restarts without a state file; longest stale quorum {TimeSpan.FromTicks(longestStaleTicks).TotalMilliseconds:F0} ms"));
 return failed == 0 ? 0 : 1;
 
 static void Print(SimulationResult r)

@@ -32,6 +32,9 @@ internal sealed class SimNode
     public int StateLosses { get; set; }
 
     public Instant ScheduledTick { get; set; } = Instant.Never;
+
+    /// <summary>When its current view was installed (global virtual time).</summary>
+    public Instant ViewInstalledAt { get; set; }
     public ulong SubmitCounter { get; set; }
 
     /// <summary>Counters of messages this incarnation submitted and has not yet had delivered back.</summary>

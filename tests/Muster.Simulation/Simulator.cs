@@ -3,13 +3,14 @@ using Muster.Core.Random;
 using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node;
+using Muster.Node.Quorum;
 
 namespace Muster.Simulation;
 
 /// <summary>Result of one simulated run.</summary>
 public sealed record SimulationResult(
     Scenario Scenario, bool Passed, string? Failure, long Steps, Instant End, long Deliveries, long ViewInstalls,
-    TimeSpan? ConvergedAfter, int StateLosses = 0);
+    TimeSpan? ConvergedAfter, int StateLosses = 0, TimeSpan LongestStaleQuorum = default);
 
 /// <summary>
 /// Runs a whole cluster of <see cref="MembershipEngine"/>s in one process on a virtual clock and a seeded network
@@ -55,7 +56,7 @@ public sealed partial class Simulator
     private int _cutVictim = -1;
 
     /// <summary>Names of the checks that can be switched off (to show that each of the others fails on old code).</summary>
-    public static readonly IReadOnlyList<string> CheckNames = ["same-view", "global-order", "group-oracle", "stability"];
+    public static readonly IReadOnlyList<string> CheckNames = ["same-view", "global-order", "group-oracle", "stability", "quorum"];
 
     public Simulator(Scenario scenario, TextWriter? trace = null, IReadOnlySet<string>? skip = null)
     {
@@ -85,6 +86,8 @@ public sealed partial class Simulator
                 node.ClockOffset = (long)(clocks.NextDouble() * TimeSpan.FromHours(1).Ticks);
             }
         }
+
+        ChooseQuorumOptions();
     }
 
     public SimulationResult Run()
@@ -107,7 +110,7 @@ public sealed partial class Simulator
 
     private SimulationResult Result(bool passed, string? failure) =>
         new(_scenario, passed, failure, _steps, _now, _checker.Deliveries, _checker.ViewInstalls,
-            _convergedAt is Instant c ? c - _chaosEnd : null, _nodes.Sum(n => n.StateLosses));
+            _convergedAt is Instant c ? c - _chaosEnd : null, _nodes.Sum(n => n.StateLosses), LongestStaleQuorum);
 
     private void RunCore()
     {
@@ -158,6 +161,7 @@ public sealed partial class Simulator
 
             _steps++;
             Handle(ev);
+            CheckQuorum();
             if (_finalRound && _convergedAt is Instant c && _now > c + SettleObservation)
             {
                 break;
@@ -308,6 +312,7 @@ public sealed partial class Simulator
 
                 break;
             case MembershipEventKind.ViewChanged:
+                node.ViewInstalledAt = _now;
                 _checker.OnViewChanged(node.Member, ev.ViewChange!);
                 if (!_skip.Contains("stability"))
                 {
@@ -496,7 +501,8 @@ public sealed partial class Simulator
         node.OwnPending.Clear();
         node.CrashedOrLeftThisIncarnation = false;
         node.ScheduledTick = Instant.Never;
-        node.Node = new ClusterNode(node.Member, _options, node.PersistedMark, new SimEffects(this, node));
+        node.Node = new ClusterNode(node.Member, _options, node.PersistedMark, new SimEffects(this, node),
+            services: [host => new QuorumService(host, QuorumOptions)]);
         node.Joined.Clear();
         node.Confirmed.Clear();
         node.PendingRemoval.Clear();

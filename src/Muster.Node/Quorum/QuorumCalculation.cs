@@ -24,8 +24,8 @@ public enum QuorumReason
 /// <summary>What one partition sees, for <see cref="QuorumCalculation.Evaluate"/>.</summary>
 /// <param name="Members">The nodes of the installed view.</param>
 /// <param name="LastQuorateMembers">
-/// The members when this node was last quorate (votequorum's previous quorum members): the tie-breaker is chosen
-/// among them, so both sides of a split choose the same node. Empty when this node has never been quorate.
+/// The members when this node was last quorate (votequorum's previous quorum members); last man standing arms its
+/// window when some of them are gone. Empty when this node has never been quorate.
 /// </param>
 /// <param name="ExpectedVotes">The expected votes so far (they rise with the votes seen and never fall by themselves).</param>
 /// <param name="WaitingForAll">Wait-for-all is still blocking: all nodes have not yet been seen at once.</param>
@@ -85,12 +85,15 @@ public static class QuorumCalculation
             return new QuorumStatus(total, expected, quorum, true, false, total < majority ? QuorumReason.TwoNode : QuorumReason.EnoughVotes);
         }
 
-        if (options.AutoTieBreaker is { } tieBreaker && total == expected / 2)
+        if (options.AutoTieBreaker is { } tieBreaker && total * 2 == expected)
         {
-            // Only where the other side cannot be quorate: the votes that left are below quorum.
-            int departed = Votes(options, inputs.LastQuorateMembers.Where(n => !inputs.Members.Contains(n)));
-            var chosen = tieBreaker.Choose(inputs.LastQuorateMembers);
-            if (departed < quorum && chosen != NodeId.None && inputs.Members.Contains(chosen))
+            // Chosen among every configured node, not among the last quorate view's members as votequorum's code does:
+            // the two halves of a split need not share that history (a node cut off earlier remembers an older view),
+            // and then both could hold "their" tie-breaker (the simulator's seed 915). The other half can only be
+            // quorate too if it holds the other half of the votes, so the two halves together are the whole
+            // configuration, and a choice over it is the same on both sides.
+            var chosen = tieBreaker.Choose([.. options.Votes.Keys]);
+            if (chosen != NodeId.None && inputs.Members.Contains(chosen))
             {
                 return new QuorumStatus(total, expected, quorum, true, false, QuorumReason.TieBreaker);
             }

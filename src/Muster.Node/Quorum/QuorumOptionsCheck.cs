@@ -105,6 +105,11 @@ public static class QuorumOptionsCheck
             {
                 errors.Add($"quorum.auto_tie_breaker_node: node {string.Join(", ", unknown)} is not in the node list");
             }
+            else if (tieBreaker.Nodes.Count > 1 && options.AutoTieBreaker is not null)
+            {
+                warnings.Add($"quorum.auto_tie_breaker_node: only the first listed node ({tieBreaker.Nodes[0]}) decides an even split; "
+                    + "falling back to the next ones would need a history of views the two halves may not share (docs/quorum.md)");
+            }
         }
 
         // votequorum switches two_node off when both are set: two_node decides by fence race, ATB by node id.
