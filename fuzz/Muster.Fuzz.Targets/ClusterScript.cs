@@ -2,13 +2,21 @@ using Muster.Core;
 using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node;
+using Muster.Node.Quorum;
 
 namespace Muster.Fuzz.Targets;
 
 /// <summary>One composed node (the daemon's node type), its packets recorded instead of sent.</summary>
 internal sealed class FuzzNode : INodeEffects
 {
-    public FuzzNode(MemberId self, MembershipOptions options) => Node = new ClusterNode(self, options, 0, this);
+    // With the quorum service, as the daemon composes it (default options: one vote per node).
+    public FuzzNode(MemberId self, MembershipOptions options) =>
+        Node = new ClusterNode(self, options, 0, this, services: [host => new QuorumService(host, DefaultQuorum(options))]);
+
+    public static EffectiveQuorumOptions DefaultQuorum(MembershipOptions options) =>
+        QuorumOptionsCheck.Check(new QuorumOptions(options.Nodes.ToDictionary(n => n, _ => 1))).Effective!;
+
+    public QuorumService Quorum => (QuorumService)Node.Services[1];
 
     public ClusterNode Node { get; }
     public MembershipEngine Engine => Node.Membership;

@@ -20,7 +20,13 @@ public static class GroupTarget
     private const int MaxMessages = 64;
 
     /// <summary>Runs one input. Throws when the group layer throws.</summary>
-    public static void Run(ReadOnlySpan<byte> input)
+    public static void Run(ReadOnlySpan<byte> input) => Run(input, ServiceId.Groups);
+
+    /// <summary>
+    /// Runs one input for the service <paramref name="service"/> of node 3 (the quorum service: nodeinfo and
+    /// reconfigure messages from other nodes). Throws when the service throws.
+    /// </summary>
+    public static void Run(ReadOnlySpan<byte> input, ServiceId service)
     {
         if (input.IsEmpty)
         {
@@ -42,10 +48,11 @@ public static class GroupTarget
             var sender = new MemberId(new NodeId((uint)(records[2] % 3) + 1), ClusterScript.Incarnation);
             byte[] payload = records.Slice(3, length).ToArray();
             records = records[(3 + length)..];
-            node.Node.Inject(MembershipEvent.Delivered(sender, messageNo, ServiceId.Groups, payload), now);
+            node.Node.Inject(MembershipEvent.Delivered(sender, messageNo, service, payload), now);
         }
 
         _ = node.Groups.Snapshot();
+        _ = node.Quorum.State.ToString();
     }
 
     /// <summary>Encodes one record (for the seed generator).</summary>

@@ -25,7 +25,7 @@ public static class PacketTarget
     private const int MaxRecords = 64;
 
     /// <summary>How many modes there are; the first byte modulo this picks one.</summary>
-    public const int ModeCount = 8;
+    public const int ModeCount = 9;
 
     /// <summary>Makes the cluster recording the in-view modes replay (otherwise made by the first input that needs it).</summary>
     public static void Prepare() => _ = ClusterScript.Instance;
@@ -66,6 +66,9 @@ public static class PacketTarget
                 break;
             case PacketMode.SealedMutation:
                 _ = SealedTarget.RunMutation(rest);
+                break;
+            case PacketMode.QuorumPayload:
+                GroupTarget.Run(rest, ServiceId.Quorum);
                 break;
         }
     }
@@ -221,4 +224,6 @@ public enum PacketMode : byte
     SealedRecords = 6,
     /// <summary>A plain packet, sealed by node 2, and mutations of the datagram: it must open only if unchanged.</summary>
     SealedMutation = 7,
+    /// <summary>As <see cref="GroupPayload"/>, for node 3's quorum service (nodeinfo and reconfigure messages).</summary>
+    QuorumPayload = 8,
 }

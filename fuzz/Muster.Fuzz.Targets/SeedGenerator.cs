@@ -6,6 +6,11 @@ using Muster.Wire;
 using Muster.Wire.Messages;
 using GroupOp = Muster.Node.Groups.GroupOp;
 using GroupWire = Muster.Node.Groups.GroupWire;
+using NodeInfo = Muster.Node.Quorum.NodeInfo;
+using NodeInfoFlags = Muster.Node.Quorum.NodeInfoFlags;
+using QuorumParameter = Muster.Node.Quorum.QuorumParameter;
+using QuorumWire = Muster.Node.Quorum.QuorumWire;
+using Reconfigure = Muster.Node.Quorum.Reconfigure;
 using IpcGroupMember = Muster.Ipc.Contracts.GroupMember;
 
 namespace Muster.Fuzz.Targets;
@@ -117,6 +122,19 @@ public static class SeedGenerator
             [1, .. GroupTarget.Record(2, send), .. GroupTarget.Record(1, sync1), .. GroupTarget.Record(2, sync2),
                 .. GroupTarget.Record(3, sync3)]);
         yield return Packet(PacketMode.GroupPayload, "group-sync-truncated", [1, .. GroupTarget.Record(2, sync2.AsSpan(0, sync2.Length - 3))]);
+
+        // Quorum payloads, straight to node 3's quorum service: a view's nodeinfo round and operators' changes.
+        byte[] info1 = QuorumWire.EncodeNodeInfo(new NodeInfo(1, 3, NodeInfoFlags.Quorate));
+        byte[] info2 = QuorumWire.EncodeNodeInfo(new NodeInfo(2, 5, NodeInfoFlags.Quorate | NodeInfoFlags.WaitingForAll));
+        byte[] info3 = QuorumWire.EncodeNodeInfo(new NodeInfo(1, 3, NodeInfoFlags.None));
+        byte[] expected = QuorumWire.EncodeReconfigure(new Reconfigure(QuorumParameter.ExpectedVotes, NodeId.None, 4, 0));
+        byte[] votes = QuorumWire.EncodeReconfigure(new Reconfigure(QuorumParameter.NodeVotes, new NodeId(2), 3, 1000));
+        byte[] unblock = QuorumWire.EncodeReconfigure(new Reconfigure(QuorumParameter.CancelWaitForAll, NodeId.None, 0, 0));
+        yield return Packet(PacketMode.QuorumPayload, "quorum-nodeinfo-round",
+            [1, .. GroupTarget.Record(1, info1), .. GroupTarget.Record(2, info2), .. GroupTarget.Record(3, info3)]);
+        yield return Packet(PacketMode.QuorumPayload, "quorum-reconfigure",
+            [0, .. GroupTarget.Record(2, expected), .. GroupTarget.Record(1, votes), .. GroupTarget.Record(3, unblock)]);
+        yield return Packet(PacketMode.QuorumPayload, "quorum-nodeinfo-truncated", [1, .. GroupTarget.Record(2, info2.AsSpan(0, 5))]);
     }
 
     private static Seed Packet(PacketMode mode, string name, byte[] rest) => new("packet", name, [(byte)mode, .. rest]);
@@ -403,5 +421,16 @@ public static class SeedGenerator
                 "we refuse its packets: its node list differs from ours (it lists nodes 1,3; we list 1,2,3)", TimeSpan.FromMilliseconds(300), 12),
              new RefusalInfo(NodeId.None, "", "10.0.0.9:5405", RefusalDirection.Inbound, RefusalReason.UnknownAddress,
                 "we drop its datagrams: this address is not in our node list", TimeSpan.FromSeconds(2), 3)]);
+
+        // Added with quorum; last, for the same reason.
+        var quorum = new QuorumInfo(view, true, 3, 3, 2, 2, QuorumFlags.Quorate | QuorumFlags.WaitForAll, QuorumReason.EnoughVotes, true,
+            [new QuorumNode(new NodeId(1), "alpha", 1, 3), new QuorumNode(new NodeId(2), "beta", 1, 3)]);
+        yield return GetQuorumRequest.Instance;
+        yield return TrackQuorumRequest.Instance;
+        yield return StopTrackQuorumRequest.Instance;
+        yield return new SetQuorumRequest(QuorumSetting.ExpectedVotes, NodeId.None, 2);
+        yield return new QuorumResponse(quorum);
+        yield return new QuorumChangeResponse("expected votes set to 2 (was 3)", false);
+        yield return new QuorumChangedEvent(quorum with { Quorate = false, Reason = QuorumReason.NotEnoughVotes });
     }
 }

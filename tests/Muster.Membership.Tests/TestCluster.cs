@@ -3,6 +3,7 @@ using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node;
 using Muster.Node.Services;
+using Muster.Wire;
 
 namespace Muster.Membership.Tests;
 
@@ -233,11 +234,27 @@ internal sealed class TestNode : INodeEffects
     {
         Events.Add(ev);
         GroupEvents.AddRange(groupEvents);
+        if (ev.Kind == MembershipEventKind.ViewChanged)
+        {
+            Timeline.Add(ev.ViewChange!);
+        }
     }
 
     void INodeEffects.OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents) => GroupEvents.AddRange(groupEvents);
 
+    void INodeEffects.OnServiceEffect(ServiceId service, ServiceEffect effect)
+    {
+        ServiceEffects.Add(effect);
+        Timeline.Add(effect);
+    }
+
     void INodeEffects.Log(Muster.Core.Diagnostics.LogLevel level, string text) => NodeLogs.Add(text);
+
+    /// <summary>The effects the node's services handed to the shell, in order.</summary>
+    public List<ServiceEffect> ServiceEffects { get; } = [];
+
+    /// <summary>View changes and service effects in the order the shell got them.</summary>
+    public List<object> Timeline { get; } = [];
 
     /// <summary>Log lines of the node and its services (the engine's own are in <see cref="Logs"/>).</summary>
     public List<string> NodeLogs { get; } = [];

@@ -25,6 +25,8 @@ public sealed class QuorumService : INodeService
     private readonly Dictionary<NodeId, NodeInfo> _infos = [];
     private HashSet<NodeId>? _pending;
     private ViewId _view = ViewId.None;
+    // Quorate in the view before this one: then this node holds the cluster's figures, and its nodeinfo says so.
+    private bool _quorateBefore;
     private QuorumState? _published;
 
     /// <param name="host">The node's host for this service.</param>
@@ -66,6 +68,7 @@ public sealed class QuorumService : INodeService
         }
 
         bool wasQuorate = _tracker.Status.Quorate;
+        _quorateBefore = wasQuorate;
         var members = change.View.Members.Select(m => m.Node).ToList();
         _tracker.OnView(members, _host.Now, cleanlyDeparted);
         if (wasQuorate != _tracker.Status.Quorate)
@@ -93,8 +96,12 @@ public sealed class QuorumService : INodeService
         }
 
         _pending = [.. barrier.Members.Select(m => m.Node)];
+        // Two kinds of quorate: now (lifts wait_for_all elsewhere: this node has seen every node), and before this view
+        // (its expected votes are the cluster's). A node that restarted may be quorate at once among a quorate
+        // cluster's members, since their configured votes count, but its expected votes are only its file's.
         var status = _tracker.Status;
-        var flags = (status.Quorate ? NodeInfoFlags.Quorate : 0) | (status.WaitingForAll ? NodeInfoFlags.WaitingForAll : 0);
+        var flags = (status.Quorate ? NodeInfoFlags.Quorate : 0) | (status.WaitingForAll ? NodeInfoFlags.WaitingForAll : 0)
+            | (_quorateBefore ? NodeInfoFlags.HeldQuorum : 0);
         _host.Submit(QuorumWire.EncodeNodeInfo(new NodeInfo(VotesOf(_host.Self.Node), status.ExpectedVotes, flags)), control: true);
     }
 
@@ -370,29 +377,35 @@ public sealed class QuorumService : INodeService
             }
         }
 
-        // As votequorum: only a quorate member's expected votes count. A node that was not quorate takes theirs,
-        // even if lower (a window or an operator lowered them); one that was only raises its own.
-        int quorateExpected = 0;
+        // As votequorum: only the expected votes of a member that held quorum before this view count. A node that did
+        // not takes theirs, even if lower (a window or an operator lowered them); one that did only raises its own.
+        // Where no member held quorum, every member raises to the highest announced, so the view agrees (raising
+        // never makes two partitions quorate; votequorum leaves each node with its own then).
+        int heldExpected = 0;
+        int anyExpected = 0;
         bool liftedSomewhere = false;
         foreach (var info in _infos.Values)
         {
-            if ((info.Flags & NodeInfoFlags.Quorate) != 0)
+            anyExpected = Math.Max(anyExpected, info.ExpectedVotes);
+            if ((info.Flags & NodeInfoFlags.HeldQuorum) != 0)
             {
-                quorateExpected = Math.Max(quorateExpected, info.ExpectedVotes);
-                liftedSomewhere |= (info.Flags & NodeInfoFlags.WaitingForAll) == 0;
+                heldExpected = Math.Max(heldExpected, info.ExpectedVotes);
             }
+
+            liftedSomewhere |= (info.Flags & (NodeInfoFlags.Quorate | NodeInfoFlags.WaitingForAll)) == NodeInfoFlags.Quorate;
         }
 
-        if (quorateExpected > 0)
+        if (heldExpected > 0 && !_quorateBefore)
         {
-            if (before.Quorate)
-            {
-                _tracker.AdoptExpectedVotes(quorateExpected);
-            }
-            else
-            {
-                _tracker.SetExpectedVotes(quorateExpected);
-            }
+            _tracker.SetExpectedVotes(heldExpected);
+        }
+        else if (heldExpected > 0)
+        {
+            _tracker.AdoptExpectedVotes(heldExpected);
+        }
+        else if (anyExpected > 0)
+        {
+            _tracker.AdoptExpectedVotes(anyExpected);
         }
 
         if (liftedSomewhere && _tracker.Status.WaitingForAll)
@@ -433,7 +446,7 @@ public sealed class QuorumService : INodeService
         foreach (var node in _tracker.Members.Order())
         {
             int expected = _infos.TryGetValue(node, out var info) ? info.ExpectedVotes : 0;
-            if (info.Flags.HasFlag(NodeInfoFlags.Quorate))
+            if (info.Flags.HasFlag(NodeInfoFlags.HeldQuorum))
             {
                 highest = Math.Max(highest, expected);
             }

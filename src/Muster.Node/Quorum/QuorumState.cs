@@ -45,7 +45,7 @@ public readonly record struct QuorumMember(NodeId Node, int Votes, int ExpectedV
 /// <param name="View">The view it was computed for (<see cref="ViewId.None"/> before the first).</param>
 /// <param name="Quorate">This partition may act.</param>
 /// <param name="ExpectedVotes">This node's expected votes.</param>
-/// <param name="HighestExpected">The highest expected votes announced by a member of the view.</param>
+/// <param name="HighestExpected">The highest expected votes announced by a member that held quorum before this view (this node's own when none did).</param>
 /// <param name="TotalVotes">The votes present.</param>
 /// <param name="Quorum">The votes needed.</param>
 /// <param name="Flags">Options in force and states.</param>

@@ -26,8 +26,11 @@ internal enum QuorumParameter : byte
 internal enum NodeInfoFlags : byte
 {
     None = 0,
+    /// <summary>Quorate in this view, as counted when the view was installed.</summary>
     Quorate = 1,
     WaitingForAll = 2,
+    /// <summary>Quorate in the view before this one: its expected votes are the cluster's.</summary>
+    HeldQuorum = 4,
 }
 
 /// <summary>One member's nodeinfo.</summary>
@@ -99,7 +102,7 @@ internal static class QuorumWire
         }
 
         // Unknown flag bits from a newer version are ignored, not refused.
-        info = new NodeInfo(votes, (int)expected, (NodeInfoFlags)flags & (NodeInfoFlags.Quorate | NodeInfoFlags.WaitingForAll));
+        info = new NodeInfo(votes, (int)expected, (NodeInfoFlags)flags & (NodeInfoFlags.Quorate | NodeInfoFlags.WaitingForAll | NodeInfoFlags.HeldQuorum));
         problem = "";
         return true;
     }
