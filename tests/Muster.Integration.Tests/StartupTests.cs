@@ -46,4 +46,29 @@ public class StartupTests
         string stderr = await File.ReadAllTextAsync(node.LogPath + ".stderr", ct);
         Assert.Contains($"musterd: cannot open the log file {missing} (logging.file): ", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task QuorumOptionsVotequorumRefuses_StopTheDaemon_WithBothKeysNamed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = LocalCluster.Create(1, TimingOptions.Test);
+        var node = cluster.Nodes[0];
+        var config = ConfigLoader.LoadFile(node.ConfigPath);
+        // Three nodes, auto_tie_breaker and last_man_standing without wait_for_all: votequorum refuses it.
+        var three = config with
+        {
+            Nodes = [config.Nodes[0], config.Nodes[0] with { Id = 2, Name = "extra2", Endpoints = [new IPEndPoint(IPAddress.Parse("127.0.0.99"), 5405)] },
+                config.Nodes[0] with { Id = 3, Name = "extra3", Endpoints = [new IPEndPoint(IPAddress.Parse("127.0.0.98"), 5405)] }],
+            Quorum = new QuorumConfig { AutoTieBreaker = true, LastManStanding = true, WaitForAll = false },
+        };
+        File.WriteAllText(node.ConfigPath, ConfigWriter.Write(three));
+
+        LocalCluster.Start(node);
+        await node.Process!.WaitForExitAsync(ct).WaitAsync(Cluster.Step, ct);
+
+        Assert.Equal(3, node.Process.ExitCode);
+        string stderr = await File.ReadAllTextAsync(node.LogPath + ".stderr", ct);
+        Assert.Contains("quorum.auto_tie_breaker", stderr, StringComparison.Ordinal);
+        Assert.Contains("quorum.last_man_standing", stderr, StringComparison.Ordinal);
+    }
 }
