@@ -106,8 +106,15 @@ public static class ConfigWriter
         return w.ToString();
     }
 
+    // Only when it differs from the defaults: a build from before [quorum] refuses the table, and one file must serve
+    // every node of a cluster during a rolling upgrade.
     private static void Quorum(StringBuilder w, QuorumConfig q)
     {
+        if (q == new QuorumConfig())
+        {
+            return;
+        }
+
         w.Append("\n[quorum]\n");
         Optional(w, "expected_votes", q.ExpectedVotes is { } e ? Int(e) : null, "the sum of the nodes' votes");
         Line(w, "two_node", Bool(q.TwoNode));

@@ -60,10 +60,14 @@ public class QuorumConfigTests
     }
 
     [Fact]
-    public void Writer_WritesVotesOnlyWhereTheyDiffer_AndTheDefaultsAsComments()
+    public void Writer_WritesVotesAndQuorumOnlyWhereTheyDiffer_AndTheOtherDefaultsAsComments()
     {
-        string text = ConfigWriter.Write(TestConfig.Parse(TwoNodes));
-        Assert.DoesNotContain("\nvotes = ", text, StringComparison.Ordinal);
+        // A file of defaults stays readable by a build from before [quorum] (a rolling upgrade shares one file).
+        string plain = ConfigWriter.Write(TestConfig.Parse(TwoNodes));
+        Assert.DoesNotContain("\nvotes = ", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("[quorum]", plain, StringComparison.Ordinal);
+
+        string text = ConfigWriter.Write(TestConfig.Parse(TwoNodes + "\n[quorum]\nallow_downscale = true"));
         Assert.Contains("[quorum]", text, StringComparison.Ordinal);
         Assert.Contains("# expected_votes = (default: the sum of the nodes' votes)", text, StringComparison.Ordinal);
         Assert.Contains("# wait_for_all = (default: the value of two_node)", text, StringComparison.Ordinal);

@@ -28,6 +28,11 @@ public class RequestTableTests
         MessageType.GetLinks => GetLinksRequest.Instance,
         MessageType.GetRefusals => GetRefusalsRequest.Instance,
         MessageType.LeaveCluster => LeaveClusterRequest.Instance,
+        MessageType.GetQuorum => GetQuorumRequest.Instance,
+        MessageType.TrackQuorum => TrackQuorumRequest.Instance,
+        MessageType.StopTrackQuorum => StopTrackQuorumRequest.Instance,
+        // Refused (expected votes below the votes present) but served.
+        MessageType.SetQuorum => new SetQuorumRequest(QuorumSetting.ExpectedVotes, Muster.Core.NodeId.None, 1),
         // A new request type fails here until the test sends it too.
         _ => throw new InvalidOperationException($"no sample of request {type}: add one, and a handler to the daemon's table"),
     };
