@@ -204,13 +204,20 @@ public sealed partial class Simulator
             what = $"{first}";
         }
 
+        // Fencing settles too: a fence still to come would crash a node after the views converged.
+        if (converged && !FencingSettled(out string unsettled))
+        {
+            converged = false;
+            what = unsettled;
+        }
+
         if (!converged)
         {
             var bound = _scenario.ConvergenceBound + (_scenario.Mode == ScenarioMode.PersistentOneWay ? SettleQuiet : TimeSpan.Zero);
             if (_now - _chaosEnd > bound)
             {
                 throw new SimulationFailureException(
-                    $"no convergence within {bound.TotalSeconds} s after faults stopped: {DescribeViews()}");
+                    $"no convergence within {bound.TotalSeconds} s after faults stopped: {(what.StartsWith("fencing", StringComparison.Ordinal) ? what + "; " : "")}{DescribeViews()}");
             }
 
             Schedule(TimeSpan.FromMilliseconds(50), new SimEvent(EventKind.CheckConvergence, 0, 0, null, 0));

@@ -4,6 +4,9 @@ using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node;
 using Muster.Node.Quorum;
+using Muster.Node.Fencing;
+using Muster.Node.Services;
+using Muster.Wire;
 
 namespace Muster.Simulation;
 
@@ -19,7 +22,7 @@ public sealed record SimulationResult(
 /// </summary>
 public sealed partial class Simulator
 {
-    private enum EventKind : byte { Packet, Tick, Submit, Fault, Restart, ChaosEnd, CheckConvergence, HealNode }
+    private enum EventKind : byte { Packet, Tick, Submit, Fault, Restart, ChaosEnd, CheckConvergence, HealNode, FenceAgent }
 
     private readonly record struct SimEvent(EventKind Kind, int Node, int From, byte[]? Data, int Length);
 
@@ -56,7 +59,7 @@ public sealed partial class Simulator
     private int _cutVictim = -1;
 
     /// <summary>Names of the checks that can be switched off (to show that each of the others fails on old code).</summary>
-    public static readonly IReadOnlyList<string> CheckNames = ["same-view", "global-order", "group-oracle", "stability", "quorum"];
+    public static readonly IReadOnlyList<string> CheckNames = ["same-view", "global-order", "group-oracle", "stability", "quorum", "fencing"];
 
     public Simulator(Scenario scenario, TextWriter? trace = null, IReadOnlySet<string>? skip = null)
     {
@@ -88,6 +91,7 @@ public sealed partial class Simulator
         }
 
         ChooseQuorumOptions();
+        ChooseFencingOptions();
     }
 
     public SimulationResult Run()
@@ -265,6 +269,9 @@ public sealed partial class Simulator
             case EventKind.Restart:
                 Restart(_nodes[ev.Node]);
                 break;
+            case EventKind.FenceAgent:
+                RunFenceAgent(ev.Length);
+                break;
             case EventKind.ChaosEnd:
                 EndChaos();
                 break;
@@ -369,10 +376,14 @@ public sealed partial class Simulator
 
         public void OnEvent(in MembershipEvent ev, IReadOnlyList<GroupEvent> groupEvents) => simulator.OnNodeEvent(node, ev);
 
-        // The group layer produces events only from engine events; other services are not in the simulation yet.
+        // The group layer produces events only from engine events.
         public void OnLocalEvents(IReadOnlyList<GroupEvent> groupEvents)
         {
         }
+
+        public void OnServiceEffect(ServiceId service, ServiceEffect effect) => simulator.OnServiceEffect(node, effect);
+
+        public void Log(Muster.Core.Diagnostics.LogLevel level, string text) => simulator._trace?.WriteLine($"{simulator._now} {node.Member} {level}: {text}");
     }
 
     private void SendPacket(SimNode from, NodeId destination, byte[] buffer, int length)
@@ -502,7 +513,9 @@ public sealed partial class Simulator
         node.CrashedOrLeftThisIncarnation = false;
         node.ScheduledTick = Instant.Never;
         node.Node = new ClusterNode(node.Member, _options, node.PersistedMark, new SimEffects(this, node),
-            services: [host => new QuorumService(host, QuorumOptions)]);
+            services: FencingEnabled
+                ? [host => new QuorumService(host, QuorumOptions), host => new FencingService(host, FencingOptions)]
+                : [host => new QuorumService(host, QuorumOptions)]);
         node.Joined.Clear();
         node.Confirmed.Clear();
         node.PendingRemoval.Clear();

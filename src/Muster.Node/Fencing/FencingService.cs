@@ -28,8 +28,8 @@ public sealed class FencingService : INodeService
     private readonly IServiceHost _host;
     private readonly FencingOptions _options;
     private readonly SortedDictionary<NodeId, PendingState> _pending = [];
-    private readonly HashSet<(NodeId Node, ulong Incarnation)> _fenced = [];
-    private readonly Dictionary<(NodeId Node, ulong Incarnation), FenceOutcome> _how = [];
+    // Per node: every incarnation up to this one is fenced or acknowledged (incarnations only grow), and how.
+    private readonly Dictionary<NodeId, (ulong UpTo, FenceOutcome How)> _fenced = [];
     private readonly SortedDictionary<NodeId, ulong> _awaiting = [];
     private readonly List<FenceHistoryEntry> _history = [];
     private readonly List<FenceSyncMessage> _syncs = [];
@@ -75,13 +75,9 @@ public sealed class FencingService : INodeService
             // Something waits on quorum or on a retry time: look again a poll interval after the last look (quorum
             // changes come to another service), or at the retry time, whichever is later.
             var poll = _lastProgress + PollInterval;
-            foreach (var p in _pending.Values)
+            if (NextTarget() is { } p && p.Actor == _host.Self.Node && !p.ResultSent && _running is null)
             {
-                var due = p.NotBefore > poll ? p.NotBefore : poll;
-                if (p.Actor == _host.Self.Node && _running is null && due < next)
-                {
-                    next = due;
-                }
+                next = p.NotBefore > poll ? p.NotBefore : poll;
             }
 
             if (_awaiting.Count > 0 && poll < next)
@@ -100,8 +96,17 @@ public sealed class FencingService : INodeService
     public void OnViewChanged(ViewChange change)
     {
         _members = [.. change.View.Members.Select(m => m.Node).Order()];
+        // The quorum service, earlier in the routing order, has recounted for this view already. A partition without
+        // quorum decides nothing about who failed: its "failed" nodes may be the quorate side, and a merge would
+        // otherwise carry its verdicts into the cluster (the simulator's seed 142 fenced the quorate side that way).
+        bool quorate = Quorate;
         foreach (var left in change.Left)
         {
+            if (!quorate)
+            {
+                continue;
+            }
+
             if (left.Reason == MemberChangeReason.Left)
             {
                 // A clean leave holds nothing others would recover (for now: the lock manager will refuse a leave
@@ -110,7 +115,7 @@ public sealed class FencingService : INodeService
             }
 
             var key = (left.Member.Node, left.Member.Incarnation);
-            if (!_fenced.Contains(key))
+            if (!IsFenced(key.Node, key.Incarnation))
             {
                 AddPending(left.Member.Node, left.Member.Incarnation, _options.Action, "membership", $"it {left.Reason.ToString().ToLowerInvariant()}");
             }
@@ -118,30 +123,21 @@ public sealed class FencingService : INodeService
             _awaiting[left.Member.Node] = left.Member.Incarnation;
         }
 
-        // A fenced or acknowledged incarnation must not come back with its state: fence it again.
-        foreach (var m in change.View.Members)
+        // A fenced or acknowledged incarnation must not come back with its state (an acknowledged node that was not
+        // off after all, and merges when the network heals): fence it again.
+        foreach (var joined in change.Joined)
         {
-            if (_fenced.Contains((m.Node, m.Incarnation)) && !_pending.ContainsKey(m.Node))
+            var m = joined.Member;
+            if (quorate && IsFenced(m.Node, m.Incarnation) && !_pending.ContainsKey(m.Node))
             {
-                _host.Log(LogLevel.Error, $"node {m.Node} incarnation {m.Incarnation} was fenced or acknowledged but is in view {change.View.Id}: fencing it again");
-                _fenced.Remove((m.Node, m.Incarnation));
+                _host.Log(LogLevel.Error, $"node {m.Node} incarnation {m.Incarnation} was fenced or acknowledged but joins view {change.View.Id}: fencing it again");
+                _fenced[m.Node] = (m.Incarnation - 1, _fenced[m.Node].How);
                 AddPending(m.Node, m.Incarnation, _options.Action, "membership", "a fenced incarnation came back without a restart");
             }
         }
 
         // An actor that is gone hands its attempts to the next member; one still here keeps them.
-        foreach (var p in _pending.Values)
-        {
-            if (!_members.Contains(p.Actor))
-            {
-                p.Actor = ChooseActor(p.Node, p.Attempts);
-            }
-        }
-
-        if (_running is { } running && (!_pending.TryGetValue(running.Target, out var mine) || mine.Actor != _host.Self.Node))
-        {
-            _running = null;
-        }
+        ReassignActors();
     }
 
     /// <inheritdoc/>
@@ -161,7 +157,7 @@ public sealed class FencingService : INodeService
 
         _syncPending = [.. barrier.Members.Select(m => m.Node)];
         var pending = _pending.Values.Select(p => p.ToRecord()).ToList();
-        var fenced = _fenced.OrderBy(f => f.Node).ThenBy(f => f.Incarnation).TakeLast(FencingWire.MaxEntries).ToList();
+        var fenced = _fenced.OrderBy(f => f.Key).Select(f => (f.Key, f.Value.UpTo)).Take(FencingWire.MaxEntries).ToList();
         _host.Submit(FencingWire.EncodeSync(new FenceSyncMessage(pending, fenced)), control: true);
     }
 
@@ -365,16 +361,48 @@ public sealed class FencingService : INodeService
 
         var pending = new PendingState(node, incarnation, action, requestedBy) { Actor = ChooseActor(node, 0) };
         _pending[node] = pending;
+        ReassignActors();
         bool hasLevels = _options.Levels.TryGetValue(node, out var levels) && levels.Count > 0;
         _host.Log(LogLevel.Warning, $"node {Named(node)} (incarnation {incarnation}) is pending fence: {why}; "
             + (hasLevels ? $"node {Named(pending.Actor)} fences it" : "it has no fence devices: acknowledge it with `muster fence ack` once it is off"));
     }
 
-    // Deterministic on every member: the view's members but the target, lowest first, rotated by failed attempts.
+    // Deterministic on every member: the view's members but the target, lowest first, rotated by failed attempts. A
+    // member that is itself pending fence (a new incarnation whose old one is to be fenced) is about to be killed and
+    // fences nobody: otherwise two such nodes fence each other in turn.
     private NodeId ChooseActor(NodeId target, int attempts)
     {
-        var candidates = _members.Where(m => m != target).ToList();
+        var candidates = _members.Where(m => m != target && !_pending.ContainsKey(m)).ToList();
+        if (candidates.Count == 0)
+        {
+            // Every other member is pending too (all restarted while pending): one of them must act, or none ever
+            // will. Fences run one at a time (below), so two of them never fence each other at once.
+            candidates = [.. _members.Where(m => m != target)];
+        }
+
         return candidates.Count == 0 ? NodeId.None : candidates[attempts % candidates.Count];
+    }
+
+    // The pending fence being worked on: the lowest node that has devices (one without waits for an acknowledgement).
+    private PendingState? NextTarget() =>
+        _pending.Values.FirstOrDefault(p => _options.Levels.TryGetValue(p.Node, out var levels) && levels.Count > 0);
+
+
+    // The pending set changed: actors that are now pending themselves, or gone, hand over.
+    private void ReassignActors()
+    {
+        foreach (var p in _pending.Values)
+        {
+            if (!_members.Contains(p.Actor) || _pending.ContainsKey(p.Actor))
+            {
+                p.Actor = ChooseActor(p.Node, p.Attempts);
+            }
+        }
+
+        if (_running is { } running && (!_pending.TryGetValue(running.Target, out var mine) || mine.Actor != _host.Self.Node))
+        {
+            _running = null;
+        }
     }
 
     /// <summary>Starts what may start: this node's next attempt, and recovery gates that can open.</summary>
@@ -387,16 +415,11 @@ public sealed class FencingService : INodeService
             OpenGates();
         }
 
-        if (_running is null && quorate)
+        // One fence at a time, lowest target first (dlm_controld's enable_concurrent_fencing=0): every member agrees
+        // which, and a node being fenced is never fencing another at the same moment.
+        if (_running is null && quorate && NextTarget() is { } p && p.Actor == _host.Self.Node && !p.ResultSent && p.NotBefore <= _host.Now)
         {
-            foreach (var p in _pending.Values)
-            {
-                if (p.Actor == _host.Self.Node && p.NotBefore <= _host.Now && _options.Levels.TryGetValue(p.Node, out var levels) && levels.Count > 0)
-                {
-                    _running = new Attempt(p.Node, p.Incarnation, p.Action, p.Attempts, levels);
-                    break;
-                }
-            }
+            _running = new Attempt(p.Node, KnownIncarnation(p.Node, p.Incarnation), p.Action, p.Attempts, _options.Levels[p.Node]);
         }
 
         if (_running is { } attempt && !attempt.InFlight)
@@ -500,7 +523,16 @@ public sealed class FencingService : INodeService
     private void Finish(Attempt attempt, bool succeeded)
     {
         _running = null;
-        Send(FencingWire.EncodeResult(new FenceResultMessage(attempt.Target, attempt.Incarnation, attempt.Action, succeeded, attempt.Steps)));
+        // The incarnations known when the agent returned were all running before the power went off (a node that
+        // is off, or rebooting, has not rejoined yet), so the fence covers them; one that starts later is not.
+        ulong upTo = Math.Max(attempt.Incarnation, KnownIncarnation(attempt.Target, attempt.Incarnation));
+        // No new attempt until this one's result is delivered (it may be handed back and sent again meanwhile).
+        if (_pending.TryGetValue(attempt.Target, out var pending))
+        {
+            pending.ResultSent = true;
+        }
+
+        Send(FencingWire.EncodeResult(new FenceResultMessage(attempt.Target, upTo, attempt.Action, succeeded, attempt.Steps)));
     }
 
     private void ApplyResult(NodeId actor, FenceResultMessage result)
@@ -518,13 +550,19 @@ public sealed class FencingService : INodeService
 
         if (result.Succeeded)
         {
-            _pending.Remove(result.Target);
-            MarkFenced(result.Target, result.Incarnation, pending.Incarnation, FenceOutcome.Succeeded);
+            MarkFenced(result.Target, result.Incarnation, FenceOutcome.Succeeded);
+            if (pending.Incarnation <= result.Incarnation)
+            {
+                _pending.Remove(result.Target);
+                ReassignActors();
+            }
+
             _host.Log(LogLevel.Warning, $"node {Named(result.Target)} (incarnation {result.Incarnation}) fenced by node {Named(actor)}");
             return;
         }
 
         pending.Attempts++;
+        pending.ResultSent = false;
         var wait = TimeSpan.FromTicks(Math.Min(_options.EffectiveRetryMax.Ticks,
             _options.EffectiveRetryBase.Ticks << Math.Min(pending.Attempts - 1, 16)));
         pending.NotBefore = _host.Now + wait;
@@ -540,9 +578,11 @@ public sealed class FencingService : INodeService
             return;
         }
 
+        ReassignActors();
+
         Record(new FenceHistoryEntry(_host.Now, target, pending.Incarnation, 0, "", pending.Action, FenceOutcome.Acknowledged, TimeSpan.Zero,
             from, $"uid {uid}", "acknowledged by an operator"));
-        MarkFenced(target, incarnation, pending.Incarnation, FenceOutcome.Acknowledged);
+        MarkFenced(target, Math.Max(incarnation, pending.Incarnation), FenceOutcome.Acknowledged);
         _host.Log(LogLevel.Warning, $"node {Named(target)} acknowledged as off by uid {uid} on node {Named(from)}");
         if (_running?.Target == target)
         {
@@ -550,30 +590,57 @@ public sealed class FencingService : INodeService
         }
     }
 
-    // Every incarnation up to the fenced one is gone: a fence kills the machine.
-    private void MarkFenced(NodeId node, ulong fenced, ulong pendingIncarnation, FenceOutcome how)
+    // A fence kills the machine, so every incarnation that ran before it is gone: the one that failed, one that rejoined
+    // meanwhile (a new incarnation does not cancel the fence), the one awaiting recovery. The result carries the
+    // highest incarnation the actor knew of when the agent returned; a later one (a restart after the fence) is not
+    // covered, and its own failure needs its own fence (the simulator's seed 371).
+    private void MarkFenced(NodeId node, ulong upTo, FenceOutcome how)
     {
-        foreach (ulong incarnation in new[] { fenced, pendingIncarnation }.Distinct())
+        var known = new List<ulong> { upTo };
+        if (_awaiting.TryGetValue(node, out ulong awaited))
         {
-            _fenced.Add((node, incarnation));
-            _how[(node, incarnation)] = how;
+            known.Add(awaited);
         }
 
-        if (_awaiting.TryGetValue(node, out ulong awaited) && awaited <= Math.Max(fenced, pendingIncarnation))
+        if (_host.CurrentView?.Members.FirstOrDefault(m => m.Node == node) is { Node.IsValid: true } member)
         {
-            _fenced.Add((node, awaited));
-            _how[(node, awaited)] = how;
+            known.Add(member.Incarnation);
         }
+
+        ulong highest = known.Where(i => i <= upTo).Max();
+        if (!_fenced.TryGetValue(node, out var now) || now.UpTo < highest)
+        {
+            _fenced[node] = (highest, how);
+        }
+    }
+
+    private bool IsFenced(NodeId node, ulong incarnation) => _fenced.TryGetValue(node, out var f) && incarnation <= f.UpTo;
+
+    // The highest incarnation of the target this node knows now: what an attempt started now kills.
+    private ulong KnownIncarnation(NodeId node, ulong pending)
+    {
+        ulong highest = pending;
+        if (_awaiting.TryGetValue(node, out ulong awaited))
+        {
+            highest = Math.Max(highest, awaited);
+        }
+
+        if (_host.CurrentView?.Members.FirstOrDefault(m => m.Node == node) is { Node.IsValid: true } member)
+        {
+            highest = Math.Max(highest, member.Incarnation);
+        }
+
+        return highest;
     }
 
     private void OpenGates()
     {
         foreach (var (node, incarnation) in _awaiting.ToList())
         {
-            if (_fenced.Contains((node, incarnation)) && !_pending.ContainsKey(node))
+            if (IsFenced(node, incarnation) && !_pending.ContainsKey(node))
             {
                 _awaiting.Remove(node);
-                var how = _how.TryGetValue((node, incarnation), out var h) ? h : FenceOutcome.Succeeded;
+                var how = _fenced[node].How;
                 _host.Log(LogLevel.Info, $"node {Named(node)} (incarnation {incarnation}) is recoverable: quorate, and it was {(how == FenceOutcome.Acknowledged ? "acknowledged" : "fenced")}");
                 _host.Emit(new NodeRecoverable(node, incarnation, how, _host.CurrentView?.Id ?? ViewId.None));
             }
@@ -584,14 +651,17 @@ public sealed class FencingService : INodeService
     {
         foreach (var sync in _syncs)
         {
-            foreach (var f in sync.Fenced)
+            foreach (var (node, upTo) in sync.Fenced)
             {
-                _fenced.Add(f);
+                if (!_fenced.TryGetValue(node, out var mine) || mine.UpTo < upTo)
+                {
+                    _fenced[node] = (upTo, mine.UpTo == 0 ? FenceOutcome.Succeeded : mine.How);
+                }
             }
 
             foreach (var p in sync.Pending)
             {
-                if (_fenced.Contains((p.Node, p.Incarnation)))
+                if (IsFenced(p.Node, p.Incarnation))
                 {
                     continue;
                 }
@@ -612,7 +682,7 @@ public sealed class FencingService : INodeService
         // A pending fence whose incarnation another member saw fenced is done.
         foreach (var node in _pending.Keys.ToList())
         {
-            if (_fenced.Contains((node, _pending[node].Incarnation)))
+            if (IsFenced(node, _pending[node].Incarnation))
             {
                 _pending.Remove(node);
             }
@@ -623,10 +693,7 @@ public sealed class FencingService : INodeService
             p.Actor = ChooseActor(p.Node, p.Attempts);
         }
 
-        if (_running is { } running && (!_pending.TryGetValue(running.Target, out var still) || still.Actor != _host.Self.Node))
-        {
-            _running = null;
-        }
+        ReassignActors();
     }
 
     private void Record(FenceHistoryEntry entry)
@@ -662,6 +729,9 @@ public sealed class FencingService : INodeService
         public int Attempts { get; set; }
         public NodeId Actor { get; set; }
         public Instant NotBefore { get; set; }
+
+        // This node, the actor, sent an attempt's result that is not delivered yet (local, not replicated).
+        public bool ResultSent { get; set; }
 
         public PendingFence ToRecord() => new(Node, Incarnation, Action, Attempts, Actor, RequestedBy);
     }
