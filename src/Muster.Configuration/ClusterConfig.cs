@@ -82,6 +82,9 @@ public sealed record ClusterConfig
     /// <summary>Quorum options (<c>[quorum]</c>); each node's votes are in its <c>[[node]]</c>.</summary>
     public QuorumConfig Quorum { get; init; } = new();
 
+    /// <summary>Fence devices and levels (<c>[fencing]</c>, <c>[[fence_device]]</c>, <c>[[fence_level]]</c>).</summary>
+    public FencingConfig Fencing { get; init; } = new();
+
     /// <summary>Logging (<c>[logging]</c>).</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -192,6 +195,7 @@ public sealed record ClusterConfig
         && Security == other.Security
         && Links == other.Links
         && Quorum == other.Quorum
+        && Fencing == other.Fencing
         && Logging == other.Logging
         && Metrics == other.Metrics;
 

@@ -11,6 +11,11 @@ namespace Muster.Configuration;
 internal sealed class ConfigBinder
 {
     private const string NodeTable = "node";
+    private const string DeviceTable = "fence_device";
+    private const string LevelTable = "fence_level";
+
+    // Tables written [[name]], once per entry.
+    private static readonly HashSet<string> s_arrays = new(StringComparer.Ordinal) { NodeTable, DeviceTable, LevelTable };
 
     // The schema: table name -> its keys, in the order the documentation and the writer use.
     private static readonly (string Table, string[] Keys)[] s_schema =
@@ -26,6 +31,9 @@ internal sealed class ConfigBinder
         ("links", ["mode", "priority", "mtu", "probe_interval", "link_timeout"]),
         ("quorum", ["expected_votes", "two_node", "wait_for_all", "last_man_standing", "last_man_standing_window", "auto_tie_breaker",
             "auto_tie_breaker_node", "allow_downscale"]),
+        ("fencing", ["action"]),
+        (DeviceTable, ["name", "agent", "parameters", "host_map", "timeout", "retries", "delay_base", "delay_max"]),
+        (LevelTable, ["node", "index", "devices"]),
         ("system", ["state_dir", "sched_rr", "lock_memory"]),
         ("logging", ["level", "file"]),
         ("metrics", ["listen"]),
@@ -82,6 +90,12 @@ internal sealed class ConfigBinder
             Security = Bind(() => BindSecurity(Single("security")), new SecurityOptions()),
             Links = Bind(() => BindLinks(Single("links")), new LinkOptions()),
             Quorum = Bind(() => BindQuorum(Single("quorum")), new QuorumConfig()),
+            Fencing = new FencingConfig
+            {
+                Action = Bind(() => BindFenceAction(Single("fencing")), "reboot"),
+                Devices = [.. document.Tables.Where(t => t.Name == DeviceTable).Select(t => Bind(() => BindDevice(t), new FenceDeviceConfig("", "", [], [], TimeSpan.Zero)))],
+                Levels = [.. document.Tables.Where(t => t.Name == LevelTable).Select(t => Bind(() => BindLevel(t), new FenceLevelConfig("", 0, [])))],
+            },
             System = Bind(() => BindSystem(Single("system")), new SystemOptions()),
             Logging = Bind(() => BindLogging(Single("logging")), new LoggingOptions()),
             Metrics = Bind(() => BindMetrics(Single("metrics")), new MetricsOptions()),
@@ -105,7 +119,7 @@ internal sealed class ConfigBinder
     {
         foreach (TomlEntry entry in document.Root.Entries)
         {
-            string? home = s_schema.FirstOrDefault(s => s.Table != NodeTable && s.Keys.Contains(entry.Key)).Table;
+            string? home = s_schema.FirstOrDefault(s => !s_arrays.Contains(s.Table) && s.Keys.Contains(entry.Key)).Table;
             string hint = home is null ? "keys belong under a table header such as [cluster]" : $"did you mean to put it under [{home}]?";
             throw new ConfigException(_source, entry.Line, entry.Key, $"unknown key outside any table ({hint})");
         }
@@ -116,19 +130,21 @@ internal sealed class ConfigBinder
             int index = Array.FindIndex(s_schema, s => s.Table == table.Name);
             if (index < 0)
             {
-                string tables = string.Join(", ", s_schema.Select(s => s.Table == NodeTable ? "[[node]]" : $"[{s.Table}]"));
+                string tables = string.Join(", ", s_schema.Select(s => s_arrays.Contains(s.Table) ? $"[[{s.Table}]]" : $"[{s.Table}]"));
                 string? guess = Suggest(table.Name, s_schema.Select(s => s.Table));
-                string suggestion = guess is null ? "" : $"did you mean {(guess == NodeTable ? "[[node]]" : $"[{guess}]")}? ";
+                string suggestion = guess is null ? "" : $"did you mean {(guess is not null && s_arrays.Contains(guess) ? $"[[{guess}]]" : $"[{guess}]")}? ";
                 string header = table.IsArrayElement ? $"[[{table.Name}]]" : $"[{table.Name}]";
                 throw new ConfigException(_source, table.Line, table.Name,
                     $"unknown table {header} ({suggestion}expected one of {tables})");
             }
-            if (table.Name == NodeTable && !table.IsArrayElement)
+            if (s_arrays.Contains(table.Name) && !table.IsArrayElement)
             {
                 throw new ConfigException(_source, table.Line, table.Name,
-                    "[node] must be an array of tables: write [[node]], once per node");
+                    table.Name == NodeTable
+                        ? "[node] must be an array of tables: write [[node]], once per node"
+                        : $"[{table.Name}] must be an array of tables: write [[{table.Name}]], once per entry");
             }
-            if (table.Name != NodeTable && table.IsArrayElement)
+            if (!s_arrays.Contains(table.Name) && table.IsArrayElement)
             {
                 throw new ConfigException(_source, table.Line, table.Name,
                     $"[[{table.Name}]] is a single table: write [{table.Name}]");
@@ -213,6 +229,74 @@ internal sealed class ConfigBinder
         }
         int votes = ReadInt(table, "votes", (0, NodeConfig.MaxVotes)) ?? NodeConfig.DefaultVotes;
         return new NodeConfig(id, name, endpoints, votes);
+    }
+
+    private string BindFenceAction(TomlTable? table)
+    {
+        if (!TryGet(table, "action", out TomlEntry entry, out string path))
+        {
+            return "reboot";
+        }
+
+        string text = ExpectString(entry, path, "\"reboot\" or \"off\"");
+        return text is "reboot" or "off"
+            ? text
+            : throw new ConfigException(_source, entry.Line, path, $"{ValueSyntax.Quote(text)} is not a fencing action (expected \"reboot\", the default, or \"off\")");
+    }
+
+    private FenceDeviceConfig BindDevice(TomlTable table)
+    {
+        string name = RequireString(table, table.Path, "name", "name = \"ipmi-node1\"");
+        string agent = RequireString(table, table.Path, "agent", "agent = \"fence_ipmilan\"");
+        var parameters = ReadPairs(table, "parameters", '=', "[\"ipaddr=10.0.0.9\", \"login=admin\"]");
+        var hostMap = ReadPairs(table, "host_map", ':', "[\"node1:1\", \"node2:2\"]");
+        return new FenceDeviceConfig(name, agent, parameters, hostMap,
+            ReadDuration(table, "timeout") ?? FenceDeviceConfig.DefaultTimeout,
+            ReadInt(table, "retries", (0, 10)) ?? 0,
+            ReadDuration(table, "delay_base") ?? TimeSpan.Zero,
+            ReadDuration(table, "delay_max") ?? TimeSpan.Zero);
+    }
+
+    private FenceLevelConfig BindLevel(TomlTable table)
+    {
+        string node = RequireString(table, table.Path, "node", "node = \"node1\"");
+        int index = (int)RequireInteger(table, "index", 1, 9, "index = 1");
+        if (!TryGet(table, "devices", out TomlEntry entry, out string path))
+        {
+            throw Missing(table, table.Path, "devices", "devices = [\"ipmi-node1\"]");
+        }
+
+        var items = ExpectStringArray(entry, path, "[\"ipmi-node1\"]");
+        if (items.Count is 0 or > 8)
+        {
+            throw new ConfigException(_source, entry.Line, path, $"{items.Count} devices listed (expected 1 to 8)");
+        }
+
+        return new FenceLevelConfig(node, index, [.. items.Select(i => i.String)]);
+    }
+
+    // An array of "key<separator>value" strings, in order.
+    private List<KeyValuePair<string, string>> ReadPairs(TomlTable table, string key, char separator, string example)
+    {
+        if (!TryGet(table, key, out TomlEntry entry, out string path))
+        {
+            return [];
+        }
+
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var item in ExpectStringArray(entry, path, example))
+        {
+            int at = item.String.IndexOf(separator, StringComparison.Ordinal);
+            if (at <= 0 || item.String.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ConfigException(_source, item.Line, path,
+                    $"{ValueSyntax.Quote(item.String)} is not key{separator}value on one line (e.g. {example})");
+            }
+
+            pairs.Add(new(item.String[..at], item.String[(at + 1)..]));
+        }
+
+        return pairs;
     }
 
     private QuorumConfig BindQuorum(TomlTable? table)

@@ -61,7 +61,80 @@ internal sealed class ConfigValidator
         ValidateLinks();
         ValidateIpc();
         ValidateQuorum();
+        ValidateFencing();
         ValidateSystemAndLogging();
+    }
+
+    private void ValidateFencing()
+    {
+        FencingConfig f = _config.Fencing;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var nodes = new HashSet<string>(_config.Nodes.Select(n => n.Name), StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < f.Devices.Count; i++)
+        {
+            FenceDeviceConfig d = f.Devices[i];
+            string prefix = string.Create(CultureInfo.InvariantCulture, $"fence_device[{i}]");
+            ConfigException At(string key, string detail) => new(_source, LineOf($"{prefix}.{key}", prefix), $"{prefix}.{key}", detail);
+            if (!IsValidName(d.Name))
+            {
+                throw At("name", $"{ValueSyntax.Quote(d.Name)} is not a valid device name ({NameRule})");
+            }
+            if (!names.Add(d.Name))
+            {
+                throw At("name", $"duplicate fence device {ValueSyntax.Quote(d.Name)} (names must be unique)");
+            }
+            if (string.IsNullOrWhiteSpace(d.Agent))
+            {
+                throw At("agent", "the agent is empty (e.g. agent = \"fence_ipmilan\")");
+            }
+            if (d.Timeout < TimeSpan.FromSeconds(1) || d.Timeout > TimeSpan.FromMinutes(10))
+            {
+                throw At("timeout", $"{ValueSyntax.FormatDuration(d.Timeout)} is out of range (expected 1s .. 10min)");
+            }
+            if (d.Retries is < 0 or > 10)
+            {
+                throw At("retries", OutOfRange(d.Retries.ToString(CultureInfo.InvariantCulture), (0, 10), size: false));
+            }
+            if (d.DelayBase < TimeSpan.Zero || d.DelayBase > MaxDuration || d.DelayMax < TimeSpan.Zero || d.DelayMax > MaxDuration)
+            {
+                throw At(d.DelayBase < TimeSpan.Zero || d.DelayBase > MaxDuration ? "delay_base" : "delay_max",
+                    $"a delay is out of range (expected 0 .. {ValueSyntax.FormatDuration(MaxDuration)})");
+            }
+            foreach (var (node, _) in d.HostMap)
+            {
+                if (!nodes.Contains(node))
+                {
+                    throw At("host_map", $"{ValueSyntax.Quote(node)} is not a node name (nodes: {string.Join(", ", _config.Nodes.Select(n => n.Name))})");
+                }
+            }
+        }
+
+        var levels = new HashSet<(string, int)>();
+        for (int i = 0; i < f.Levels.Count; i++)
+        {
+            FenceLevelConfig l = f.Levels[i];
+            string prefix = string.Create(CultureInfo.InvariantCulture, $"fence_level[{i}]");
+            ConfigException At(string key, string detail) => new(_source, LineOf($"{prefix}.{key}", prefix), $"{prefix}.{key}", detail);
+            if (!nodes.Contains(l.Node))
+            {
+                throw At("node", $"{ValueSyntax.Quote(l.Node)} is not a node name (nodes: {string.Join(", ", _config.Nodes.Select(n => n.Name))})");
+            }
+            if (l.Index is < 1 or > 9)
+            {
+                throw At("index", OutOfRange(l.Index.ToString(CultureInfo.InvariantCulture), (1, 9), size: false));
+            }
+            if (!levels.Add((l.Node.ToLowerInvariant(), l.Index)))
+            {
+                throw At("index", string.Create(CultureInfo.InvariantCulture, $"node {ValueSyntax.Quote(l.Node)} has level {l.Index} twice"));
+            }
+            foreach (string device in l.Devices)
+            {
+                if (!names.Contains(device))
+                {
+                    throw At("devices", $"{ValueSyntax.Quote(device)} is not a [[fence_device]] name (devices: {string.Join(", ", names)})");
+                }
+            }
+        }
     }
 
     // Ranges only: which combinations of quorum options are refused is the quorum service's rule

@@ -82,6 +82,7 @@ public static class ConfigWriter
             $"3 probe intervals, below the failure timeout: {ValueSyntax.FormatDuration(links.EffectiveLinkTimeout(timing))}");
 
         Quorum(w, config.Quorum);
+        Fencing(w, config.Fencing);
 
         w.Append("\n[system]\n");
         Line(w, "state_dir", Str(config.System.StateDirectory));
@@ -104,6 +105,38 @@ public static class ConfigWriter
         }
 
         return w.ToString();
+    }
+
+    // As [quorum]: only when something is configured, so a file without fencing stays readable by older builds.
+    private static void Fencing(StringBuilder w, FencingConfig f)
+    {
+        if (f.IsEmpty)
+        {
+            return;
+        }
+
+        w.Append("\n[fencing]\n");
+        Line(w, "action", Str(f.Action));
+        foreach (FenceDeviceConfig d in f.Devices)
+        {
+            w.Append("\n[[fence_device]]\n");
+            Line(w, "name", Str(d.Name));
+            Line(w, "agent", Str(d.Agent));
+            Line(w, "parameters", Array(d.Parameters.Select(p => $"{p.Key}={p.Value}")));
+            Line(w, "host_map", Array(d.HostMap.Select(p => $"{p.Key}:{p.Value}")));
+            Line(w, "timeout", Str(ValueSyntax.FormatDuration(d.Timeout)));
+            Line(w, "retries", Int(d.Retries));
+            Line(w, "delay_base", Str(ValueSyntax.FormatDuration(d.DelayBase)));
+            Line(w, "delay_max", Str(ValueSyntax.FormatDuration(d.DelayMax)));
+        }
+
+        foreach (FenceLevelConfig l in f.Levels)
+        {
+            w.Append("\n[[fence_level]]\n");
+            Line(w, "node", Str(l.Node));
+            Line(w, "index", Int(l.Index));
+            Line(w, "devices", Array(l.Devices));
+        }
     }
 
     // Only when it differs from the defaults: a build from before [quorum] refuses the table, and one file must serve
