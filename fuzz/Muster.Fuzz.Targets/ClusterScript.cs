@@ -3,6 +3,7 @@ using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node;
 using Muster.Node.Quorum;
+using Muster.Node.Fencing;
 
 namespace Muster.Fuzz.Targets;
 
@@ -11,7 +12,11 @@ internal sealed class FuzzNode : INodeEffects
 {
     // With the quorum service, as the daemon composes it (default options: one vote per node).
     public FuzzNode(MemberId self, MembershipOptions options) =>
-        Node = new ClusterNode(self, options, 0, this, services: [host => new QuorumService(host, DefaultQuorum(options))]);
+        Node = new ClusterNode(self, options, 0, this, services:
+        [
+            host => new QuorumService(host, DefaultQuorum(options)),
+            host => new FencingService(host, FencingOptions.None(options.Nodes.ToDictionary(n => n, n => $"node{n.Value}"))),
+        ]);
 
     public static EffectiveQuorumOptions DefaultQuorum(MembershipOptions options) =>
         QuorumOptionsCheck.Check(new QuorumOptions(options.Nodes.ToDictionary(n => n, _ => 1))).Effective!;

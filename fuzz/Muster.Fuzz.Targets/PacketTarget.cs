@@ -25,7 +25,7 @@ public static class PacketTarget
     private const int MaxRecords = 64;
 
     /// <summary>How many modes there are; the first byte modulo this picks one.</summary>
-    public const int ModeCount = 9;
+    public const int ModeCount = 10;
 
     /// <summary>Makes the cluster recording the in-view modes replay (otherwise made by the first input that needs it).</summary>
     public static void Prepare() => _ = ClusterScript.Instance;
@@ -69,6 +69,9 @@ public static class PacketTarget
                 break;
             case PacketMode.QuorumPayload:
                 GroupTarget.Run(rest, ServiceId.Quorum);
+                break;
+            case PacketMode.FencingPayload:
+                GroupTarget.Run(rest, ServiceId.Fencing);
                 break;
         }
     }
@@ -226,4 +229,6 @@ public enum PacketMode : byte
     SealedMutation = 7,
     /// <summary>As <see cref="GroupPayload"/>, for node 3's quorum service (nodeinfo and reconfigure messages).</summary>
     QuorumPayload = 8,
+    /// <summary>As <see cref="GroupPayload"/>, for node 3's fencing service (syncs, results, requests, acknowledgements).</summary>
+    FencingPayload = 9,
 }

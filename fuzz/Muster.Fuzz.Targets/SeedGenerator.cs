@@ -10,6 +10,12 @@ using NodeInfo = Muster.Node.Quorum.NodeInfo;
 using NodeInfoFlags = Muster.Node.Quorum.NodeInfoFlags;
 using QuorumParameter = Muster.Node.Quorum.QuorumParameter;
 using QuorumWire = Muster.Node.Quorum.QuorumWire;
+using FencingWire = Muster.Node.Fencing.FencingWire;
+using FenceSyncMessage = Muster.Node.Fencing.FenceSyncMessage;
+using FenceResultMessage = Muster.Node.Fencing.FenceResultMessage;
+using FenceStep = Muster.Node.Fencing.FenceStep;
+using FenceAction = Muster.Node.Fencing.FenceAction;
+using FenceOutcome = Muster.Node.Fencing.FenceOutcome;
 using Reconfigure = Muster.Node.Quorum.Reconfigure;
 using IpcGroupMember = Muster.Ipc.Contracts.GroupMember;
 
@@ -135,6 +141,19 @@ public static class SeedGenerator
         yield return Packet(PacketMode.QuorumPayload, "quorum-reconfigure",
             [0, .. GroupTarget.Record(2, expected), .. GroupTarget.Record(1, votes), .. GroupTarget.Record(3, unblock)]);
         yield return Packet(PacketMode.QuorumPayload, "quorum-nodeinfo-truncated", [1, .. GroupTarget.Record(2, info2.AsSpan(0, 5))]);
+
+        // Fencing payloads, straight to node 3's fencing service.
+        byte[] fenceSync = FencingWire.EncodeSync(new FenceSyncMessage(
+            [new Muster.Node.Fencing.PendingFence(new NodeId(1), 4, FenceAction.Reboot, 2, NodeId.None, "membership")], [(new NodeId(2), 3ul)]));
+        byte[] fenceResult = FencingWire.EncodeResult(new FenceResultMessage(new NodeId(1), 4, FenceAction.Reboot, true,
+            [new FenceStep(1, "ipmi", FenceOutcome.Failed, TimeSpan.FromSeconds(1), "no route"), new FenceStep(2, "pdu", FenceOutcome.Succeeded, TimeSpan.FromSeconds(2), "ok")]));
+        byte[] fenceAck = FencingWire.EncodeAck(new NodeId(1), 4, 1000);
+        byte[] fenceRequest = FencingWire.EncodeRequest(new NodeId(1), 4, FenceAction.Off, 0);
+        yield return Packet(PacketMode.FencingPayload, "fencing-sync-round",
+            [1, .. GroupTarget.Record(1, fenceSync), .. GroupTarget.Record(2, fenceSync), .. GroupTarget.Record(3, fenceSync)]);
+        yield return Packet(PacketMode.FencingPayload, "fencing-request-result-ack",
+            [0, .. GroupTarget.Record(2, fenceRequest), .. GroupTarget.Record(2, fenceResult), .. GroupTarget.Record(1, fenceAck)]);
+        yield return Packet(PacketMode.FencingPayload, "fencing-result-truncated", [0, .. GroupTarget.Record(2, fenceResult.AsSpan(0, fenceResult.Length - 4))]);
     }
 
     private static Seed Packet(PacketMode mode, string name, byte[] rest) => new("packet", name, [(byte)mode, .. rest]);
@@ -432,5 +451,12 @@ public static class SeedGenerator
         yield return new QuorumResponse(quorum);
         yield return new QuorumChangeResponse("expected votes set to 2 (was 3)", false);
         yield return new QuorumChangedEvent(quorum with { Quorate = false, Reason = QuorumReason.NotEnoughVotes });
+
+        // Added with fencing; last, for the same reason.
+        yield return GetFencingRequest.Instance;
+        yield return new FenceRequest(new NodeId(2), true, "", false);
+        yield return new FencingResponse([new FencePendingInfo(new NodeId(2), "beta", 12, "reboot", 1, new NodeId(1), "membership")], [(new NodeId(2), 12ul)],
+            [new FenceHistoryInfo(TimeSpan.FromSeconds(3), new NodeId(2), "beta", 12, 1, "ipmi", "reboot", "succeeded", TimeSpan.FromSeconds(4), new NodeId(1), "membership", "ok")]);
+        yield return new FenceChangeResponse("node 2 \"beta\" acknowledged as off");
     }
 }

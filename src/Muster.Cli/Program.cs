@@ -67,6 +67,7 @@ public static class Cli
             GroupsCommand.Create(context),
             LinksCommand.Create(context),
             QuorumCommand.Create(context),
+            FenceCommand.Create(context),
             SendCommand.Create(context),
             ListenCommand.Create(context),
             LeaveCommand.Create(context),

@@ -52,6 +52,7 @@ public sealed class MusterClient : IAsyncDisposable
         Membership = new ClusterMembership(this);
         Groups = new ProcessGroups(this);
         Quorum = new ClusterQuorum(this);
+        Fencing = new ClusterFencing(this);
     }
 
     /// <summary>The local node's id (<c>cpg_local_get</c> gives it too; AIS <c>SA_CLM_LOCAL_NODE_ID</c>).</summary>
@@ -92,6 +93,9 @@ public sealed class MusterClient : IAsyncDisposable
 
     /// <summary>Quorum (Corosync quorum and votequorum).</summary>
     public ClusterQuorum Quorum { get; }
+
+    /// <summary>Fencing (Pacemaker's fencer, as <c>stonith_admin</c> sees it).</summary>
+    public ClusterFencing Fencing { get; }
 
     internal MusterClientOptions Options => _options;
 

@@ -43,6 +43,7 @@ internal sealed partial class ClusterDaemon
             });
         GroupRequests.Register(table, () => _node.Groups);
         RegisterQuorum(table, this);
+        RegisterFencing(table, this);
         return table;
     }
 

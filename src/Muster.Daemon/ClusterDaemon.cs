@@ -10,6 +10,7 @@ using Muster.Ipc.Contracts;
 using Muster.Membership;
 using Muster.Node.Groups;
 using Muster.Node.Quorum;
+using Muster.Node.Fencing;
 using Muster.Node;
 using Muster.Node.Services;
 using Muster.Security;
@@ -121,8 +122,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         var self = new MemberId(_local.NodeId, incarnation);
         StartProtection(incarnation);
         _quorumOptions = QuorumSetup.Resolve(_config, warning => DaemonLog.QuorumConfigAdjusted(_log, warning));
+        var fencing = FencingSetup.ToOptions(_config);
         _node = new ClusterNode(self, EngineOptions(_config), _viewMark, this, maxGroupPayload: _config.Limits.MaxMessageSize,
-            services: [host => new QuorumService(host, _quorumOptions)]);
+            services: [host => new QuorumService(host, _quorumOptions), host => new FencingService(host, fencing)]);
 
         _transport = _transports(_config.System.SchedRr ? () => RaisePriority("receive") : null);
 
@@ -144,6 +146,8 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
         finally
         {
+            // Fence agents still running or waiting out their delay are abandoned (killed) with the daemon.
+            _stopping.Cancel();
             _prometheus?.Dispose();
             _metrics?.Dispose();
             _ipc.StopAsync().GetAwaiter().GetResult();
@@ -345,6 +349,9 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             case InputKind.ReloadKeys:
                 ReloadKeysOnSignal();
                 break;
+            case InputKind.ServiceInput:
+                _node.Input(input.Service, input.ServiceInput!, now);
+                break;
         }
     }
 
@@ -408,6 +415,12 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
             case QuorumChanged changed:
                 OnQuorumChanged(changed.State);
                 break;
+            case RunFenceAgent run:
+                RunFenceAgentInBackground(run);
+                break;
+            case NodeRecoverable recoverable:
+                DaemonLog.NodeRecoverable(_log, recoverable.Node, recoverable.Incarnation, recoverable.How.ToString(), recoverable.View.ToString());
+                break;
             default:
                 // A new effect type must be wired here, not lost.
                 DaemonLog.EffectNotCarriedOut(_log, service.ToString(), effect.ToString());
@@ -455,7 +468,11 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
         }
     }
 
-    public void Dispose() => _transport?.Dispose();
+    public void Dispose()
+    {
+        _transport?.Dispose();
+        _stopping.Dispose();
+    }
 
     private static Ipc.Contracts.GroupMember ToIpc(Node.Groups.GroupMember m) => new(m.Node, m.ProcessId);
 

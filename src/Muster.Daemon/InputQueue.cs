@@ -15,12 +15,15 @@ internal enum InputKind : byte
     Leave,
     /// <summary>SIGHUP: read the key file again (phase 1 of a key rotation).</summary>
     ReloadKeys,
+    /// <summary>The result of an effect a service asked for (a fence agent finished).</summary>
+    ServiceInput,
 }
 
 /// <summary>One input for the event loop.</summary>
 internal readonly record struct DaemonInput(
     InputKind Kind, ReceivedDatagram Datagram = default, IpcSession? Session = null, uint RequestId = 0,
-    IpcRequest? Request = null, string? Reason = null);
+    IpcRequest? Request = null, string? Reason = null, Muster.Wire.ServiceId Service = default,
+    Muster.Node.Services.ServiceInput? ServiceInput = null);
 
 /// <summary>
 /// The single queue every thread posts to and the event loop drains. Packets are bounded (a full queue drops them,

@@ -45,6 +45,10 @@ public enum MessageType : ushort
     StopTrackQuorum = 0x0012,
     /// <summary><see cref="SetQuorumRequest"/>.</summary>
     SetQuorum = 0x0013,
+    /// <summary><see cref="GetFencingRequest"/>.</summary>
+    GetFencing = 0x0014,
+    /// <summary><see cref="FenceRequest"/>.</summary>
+    Fence = 0x0015,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -70,6 +74,10 @@ public enum MessageType : ushort
     QuorumResult = 0x800B,
     /// <summary><see cref="QuorumChangeResponse"/>.</summary>
     QuorumChangeResult = 0x800C,
+    /// <summary><see cref="FencingResponse"/>.</summary>
+    FencingResult = 0x800D,
+    /// <summary><see cref="FenceChangeResponse"/>.</summary>
+    FenceChangeResult = 0x800E,
 
     /// <summary><see cref="MembershipChangedEvent"/>.</summary>
     MembershipChanged = 0xC001,

@@ -33,6 +33,9 @@ public class RequestTableTests
         MessageType.StopTrackQuorum => StopTrackQuorumRequest.Instance,
         // Refused (expected votes below the votes present) but served.
         MessageType.SetQuorum => new SetQuorumRequest(QuorumSetting.ExpectedVotes, Muster.Core.NodeId.None, 1),
+        // Refused (node 1 is in the view) but served.
+        MessageType.GetFencing => GetFencingRequest.Instance,
+        MessageType.Fence => new FenceRequest(new Muster.Core.NodeId(1), true, "", false),
         // A new request type fails here until the test sends it too.
         _ => throw new InvalidOperationException($"no sample of request {type}: add one, and a handler to the daemon's table"),
     };

@@ -79,6 +79,14 @@ internal static class Samples
         MessageType.QuorumResult => new QuorumResponse(Quorum()),
         MessageType.QuorumChangeResult => new QuorumChangeResponse("expected votes set to 2 (was 3)", Override: true),
         MessageType.QuorumChanged => new QuorumChangedEvent(Quorum() with { Quorate = false, Reason = (QuorumReason)200 }),
+        MessageType.GetFencing => GetFencingRequest.Instance,
+        MessageType.Fence => new FenceRequest(new NodeId(3), false, "off", Force: true),
+        MessageType.FencingResult => new FencingResponse(
+            [new FencePendingInfo(new NodeId(3), "node3", 7, "reboot", 2, new NodeId(2), "membership")],
+            [(new NodeId(3), 7ul)],
+            [new FenceHistoryInfo(TimeSpan.FromSeconds(12), new NodeId(3), "node3", 7, 1, "ipmi3", "reboot", "failed", TimeSpan.FromSeconds(20),
+                new NodeId(1), "membership", "Unable to connect/login to fencing device ✗")]),
+        MessageType.FenceChangeResult => new FenceChangeResponse("fencing node 3 \"node3\" (off)"),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no sample"),
     };
 

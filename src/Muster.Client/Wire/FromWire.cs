@@ -50,6 +50,12 @@ internal static class FromWire
         new(q.View, q.Quorate, q.ExpectedVotes, q.HighestExpected, q.TotalVotes, q.Quorum, (QuorumFlags)(int)q.Flags,
             (QuorumReason)(int)q.Reason, q.Synced, Map(q.Nodes, n => new QuorumNode(n.Node, n.Name, n.Votes, n.ExpectedVotes)));
 
+    public static FencingState Fencing(W.FencingResponse f) =>
+        new(Map(f.Pending, p => new PendingFence(p.Node, p.Name, p.Incarnation, p.Action, p.Attempts, p.Actor, p.RequestedBy)),
+            Map(f.AwaitingRecovery, a => new FailedNode(a.Node, a.Incarnation)),
+            Map(f.History, h => new FenceHistoryItem(h.Age, h.Target, h.TargetName, h.Incarnation, h.Level, h.Device, h.Action, h.Outcome,
+                h.Duration, h.Actor, h.RequestedBy, h.Output)));
+
     private static LinkInfo Link(W.LinkInfo l) =>
         new(l.Index, l.LocalEndpoint, l.RemoteEndpoint, l.Up, l.InUse, l.Priority, l.Mtu, l.Rtt, l.SinceChange, l.UpTransitions,
             l.DownTransitions, l.ProbesSent, l.PongsReceived);

@@ -70,4 +70,19 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1111, Level = LogLevel.Information,
         Message = "{Client} asked to change quorum {Setting} to {Value}: {Accepted} ({Result})")]
     public static partial void QuorumChangeRequested(ILogger logger, IpcSession client, QuorumSetting setting, int value, bool accepted, string result);
+
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Warning,
+        Message = "running fence agent {Agent} ({Device}) with action {Action} on node {Target}, after a delay of {DelayMs} ms")]
+    public static partial void FenceAgentStarting(ILogger logger, string agent, string device, string action, NodeId target, double delayMs);
+
+    [LoggerMessage(EventId = 1121, Level = LogLevel.Warning,
+        Message = "fence agent {Agent} ({Device}) on node {Target}: exit {ExitCode}, timed out {TimedOut}, {DurationMs} ms; output: {Output}")]
+    public static partial void FenceAgentFinished(ILogger logger, string agent, string device, NodeId target, int exitCode, bool timedOut, double durationMs, string output);
+
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Warning,
+        Message = "node {Node} (incarnation {Incarnation}) is recoverable in view {View}: quorate, and it was {How}")]
+    public static partial void NodeRecoverable(ILogger logger, NodeId node, ulong incarnation, string how, string view);
+
+    [LoggerMessage(EventId = 1123, Level = LogLevel.Warning, Message = "{Client} asked to {What} node {Node}: {Accepted} ({Result})")]
+    public static partial void FenceRequested(ILogger logger, IpcSession client, NodeId node, string what, bool accepted, string result);
 }
