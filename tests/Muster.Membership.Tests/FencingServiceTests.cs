@@ -175,13 +175,41 @@ public sealed class FencingServiceTests
     {
         var c = Formed(2, twoNode: true, delayMax: TimeSpan.FromSeconds(10));
         c.Cut(2);
-        c.Run(TimeSpan.FromSeconds(3));
 
-        var one = Assert.Single(Runs(c[1]));
-        var two = Assert.Single(Runs(c[2]));
-        Assert.Equal((new NodeId(2), new NodeId(1)), (one.Target, two.Target));
-        Assert.NotEqual(one.Delay, two.Delay);
-        Assert.All(new[] { one, two }, r => Assert.InRange(r.Delay, TimeSpan.Zero, TimeSpan.FromSeconds(10)));
+        // The service waits out the delay itself and asks for the agent when it is over: note when each one asks.
+        var asked = new Dictionary<uint, Muster.Core.Instant>();
+        for (int i = 0; i < 2400 && asked.Count < 2; i++)
+        {
+            c.Run(TimeSpan.FromMilliseconds(5));
+            foreach (uint n in new[] { 1u, 2u })
+            {
+                if (!asked.ContainsKey(n) && Runs(c[n]).Count > 0)
+                {
+                    asked[n] = c.Now;
+                }
+            }
+        }
+
+        Assert.Equal(2, asked.Count);
+        Assert.Equal((new NodeId(2), new NodeId(1)), (Runs(c[1])[0].Target, Runs(c[2])[0].Target));
+        Assert.All(new[] { Runs(c[1])[0], Runs(c[2])[0] }, r => Assert.Equal(TimeSpan.Zero, r.Delay));
+        Assert.True((asked[1] - asked[2]).Duration() > TimeSpan.FromMilliseconds(100), $"both asked at about the same time: {asked[1]} and {asked[2]}");
+    }
+
+    [Fact]
+    public void Unfencing_on_the_wire_never_ends_a_pending_fence()
+    {
+        var c = Formed(3);
+        c.Crash(3);
+        c.Run(TimeSpan.FromSeconds(3));
+        var sender = c[2].Engine.Self;
+        // A result for node 3 with action "on" (2) and success: refused, so node 3 stays pending.
+        byte[] on = [1, 1, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0];
+        c[1].Node.Inject(MembershipEvent.Delivered(sender, 9, ServiceId.Fencing, on), c.Now);
+
+        Assert.Equal(1, Fencing(c[1]).RejectedMessages);
+        Assert.Single(Fencing(c[1]).PendingFences);
+        Assert.DoesNotContain(c[1].ServiceEffects, e => e is NodeRecoverable);
     }
 
     [Fact]

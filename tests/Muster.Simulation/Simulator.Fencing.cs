@@ -95,11 +95,14 @@ public sealed partial class Simulator
 
     private bool FencingSettled(out string unsettled)
     {
-        var pending = _nodes.Where(n => n.Node?.Services.Count > 2 && n.Node.Services[2] is FencingService f && f.PendingFences.Count > 0).ToList();
+        // Nothing pending, and every gate open: a failed node whose gate stays shut would hold up recovery forever.
+        var pending = _nodes.Where(n => n.Node?.Services.Count > 2 && n.Node.Services[2] is FencingService f
+            && (f.PendingFences.Count > 0 || f.AwaitingRecovery.Count > 0)).ToList();
         unsettled = pending.Count == 0 && _fenceRuns.Count == 0
             ? ""
             : $"fencing not settled: {_fenceRuns.Count} agent runs in flight, pending at "
-                + string.Join(", ", pending.Select(n => $"{n.Member} [{string.Join(" ", ((FencingService)n.Node!.Services[2]).PendingFences.Select(p => $"{p.Node}#{p.Incarnation} by {p.Actor} after {p.Attempts}"))}]"));
+                + string.Join(", ", pending.Select(n => $"{n.Member} [{string.Join(" ", ((FencingService)n.Node!.Services[2]).PendingFences.Select(p => $"{p.Node}#{p.Incarnation} by {p.Actor} after {p.Attempts}"))}"
+                    + $" awaiting {string.Join(" ", ((FencingService)n.Node!.Services[2]).AwaitingRecovery.Select(a => $"{a.Node}#{a.Incarnation}"))}]"));
         if (unsettled.Length > 0 && Environment.GetEnvironmentVariable("MUSTER_SIM_FENCE_DEBUG") is not null)
         {
             foreach (var n in _nodes.Where(n => n.Node?.Services.Count > 2))

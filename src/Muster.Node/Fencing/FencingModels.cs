@@ -26,7 +26,8 @@ public enum FenceOutcome
 /// <param name="Attempts">Attempts that failed so far (every level of the node failed in each).</param>
 /// <param name="Actor">The member that runs the next attempt (lowest node id first, rotated after each failure).</param>
 /// <param name="RequestedBy">Who asked: "membership" for a failure, "uid N" for <c>muster fence</c>.</param>
-public sealed record PendingFence(NodeId Node, ulong Incarnation, FenceAction Action, int Attempts, NodeId Actor, string RequestedBy);
+/// <param name="Latest">The latest incarnation that failed while it was pending (the fence must cover it too).</param>
+public sealed record PendingFence(NodeId Node, ulong Incarnation, FenceAction Action, int Attempts, NodeId Actor, string RequestedBy, ulong Latest = 0);
 
 /// <summary>One entry of the fence history (<c>muster fence history</c>).</summary>
 /// <param name="At">When this node learned of it (its own clock).</param>

@@ -33,6 +33,7 @@ public sealed class FencingService : INodeService
     private readonly SortedDictionary<NodeId, ulong> _awaiting = [];
     private readonly List<FenceHistoryEntry> _history = [];
     private readonly List<FenceSyncMessage> _syncs = [];
+    private readonly List<(MemberId Sender, byte[] Payload)> _held = [];
     private HashSet<NodeId>? _syncPending;
     private IReadOnlyList<NodeId> _members = [];
     private Attempt? _running;
@@ -70,7 +71,7 @@ public sealed class FencingService : INodeService
     {
         get
         {
-            var next = Instant.Never;
+            var next = _running is { InFlight: false, Delayed: true } waiting ? waiting.StartAt : Instant.Never;
 
             // Something waits on quorum or on a retry time: look again a poll interval after the last look (quorum
             // changes come to another service), or at the retry time, whichever is later.
@@ -123,19 +124,6 @@ public sealed class FencingService : INodeService
             _awaiting[left.Member.Node] = left.Member.Incarnation;
         }
 
-        // A fenced or acknowledged incarnation must not come back with its state (an acknowledged node that was not
-        // off after all, and merges when the network heals): fence it again.
-        foreach (var joined in change.Joined)
-        {
-            var m = joined.Member;
-            if (quorate && IsFenced(m.Node, m.Incarnation) && !_pending.ContainsKey(m.Node))
-            {
-                _host.Log(LogLevel.Error, $"node {m.Node} incarnation {m.Incarnation} was fenced or acknowledged but joins view {change.View.Id}: fencing it again");
-                _fenced[m.Node] = (m.Incarnation - 1, _fenced[m.Node].How);
-                AddPending(m.Node, m.Incarnation, _options.Action, "membership", "a fenced incarnation came back without a restart");
-            }
-        }
-
         // An actor that is gone hands its attempts to the next member; one still here keeps them.
         ReassignActors();
     }
@@ -174,6 +162,7 @@ public sealed class FencingService : INodeService
 
         _syncPending = null;
         MergeSyncs();
+        ReplayHeld();
         Progress();
     }
 
@@ -185,11 +174,36 @@ public sealed class FencingService : INodeService
             // Merge what arrived: every member that moves on with us delivered the same syncs.
             _syncPending = null;
             MergeSyncs();
+            ReplayHeld();
         }
     }
 
     /// <inheritdoc/>
     public void OnOrdered(MemberId sender, ulong messageNo, byte[] payload)
+    {
+        // Results, requests and acknowledgements that come before every member's sync would be applied to a state
+        // the merge then changes, differently on a member that joined: they wait for the merge (as the group layer
+        // holds messages during its sync).
+        if (_syncPending is not null && (payload.Length == 0 || payload[0] != (byte)FencingOp.Sync))
+        {
+            _held.Add((sender, payload));
+            return;
+        }
+
+        Apply(sender, payload);
+    }
+
+    private void ReplayHeld()
+    {
+        var held = _held.ToList();
+        _held.Clear();
+        foreach (var (sender, payload) in held)
+        {
+            Apply(sender, payload);
+        }
+    }
+
+    private void Apply(MemberId sender, byte[] payload)
     {
         if (!FencingWire.TryReadOp(payload, out var op))
         {
@@ -221,7 +235,7 @@ public sealed class FencingService : INodeService
                 {
                     ApplyAck(sender.Node, target, incarnation, uid);
                 }
-                else if (extra is >= (byte)FenceAction.Off and <= (byte)FenceAction.Reboot)
+                else if (FencingWire.ValidAction(extra))
                 {
                     AddPending(target, incarnation, (FenceAction)extra, $"uid {uid}", $"requested by uid {uid} on node {sender.Node}");
                 }
@@ -257,8 +271,9 @@ public sealed class FencingService : INodeService
     /// <inheritdoc/>
     public void OnReturned(byte[] payload, bool outcomeUnknown)
     {
-        // Results, requests and acknowledgements are idempotent where they land: send them again.
-        if (FencingWire.TryReadOp(payload, out var op) && op != FencingOp.Sync)
+        // Results and requests are idempotent where they land: send them again. An acknowledgement is not: the node
+        // may have come back meanwhile, so the operator acknowledges again if it is still wanted.
+        if (FencingWire.TryReadOp(payload, out var op) && op is FencingOp.Result or FencingOp.Request)
         {
             _host.Submit(payload, force: true);
         }
@@ -298,7 +313,7 @@ public sealed class FencingService : INodeService
             return new FenceChangeResponse(false, $"node {Named(ack.Node)} is not pending fence");
         }
 
-        if (Send(FencingWire.EncodeAck(ack.Node, pending.Incarnation, ack.RequestedBy)) is { } refused)
+        if (Send(FencingWire.EncodeAck(ack.Node, Math.Max(pending.Incarnation, pending.Latest), ack.RequestedBy)) is { } refused)
         {
             return refused;
         }
@@ -352,14 +367,22 @@ public sealed class FencingService : INodeService
 
     private void AddPending(NodeId node, ulong incarnation, FenceAction action, string requestedBy, string why)
     {
-        if (_pending.TryGetValue(node, out var existing))
+        if (IsFenced(node, incarnation))
         {
-            // Requests for the same target are merged; a later incarnation does not cancel the earlier fence.
-            existing.Incarnation = Math.Min(existing.Incarnation, incarnation);
+            // A request delivered twice (sent again after a view change), or for an incarnation fenced already.
             return;
         }
 
-        var pending = new PendingState(node, incarnation, action, requestedBy) { Actor = ChooseActor(node, 0) };
+        if (_pending.TryGetValue(node, out var existing))
+        {
+            // Requests for the same target are merged; a later incarnation does not cancel the earlier fence, and
+            // the fence that ends it must cover the latest one too.
+            existing.Incarnation = Math.Min(existing.Incarnation, incarnation);
+            existing.Latest = Math.Max(existing.Latest, incarnation);
+            return;
+        }
+
+        var pending = new PendingState(node, incarnation, action, requestedBy) { Actor = ChooseActor(node, 0), Latest = incarnation };
         _pending[node] = pending;
         ReassignActors();
         bool hasLevels = _options.Levels.TryGetValue(node, out var levels) && levels.Count > 0;
@@ -385,7 +408,7 @@ public sealed class FencingService : INodeService
 
     // The pending fence being worked on: the lowest node that has devices (one without waits for an acknowledgement).
     private PendingState? NextTarget() =>
-        _pending.Values.FirstOrDefault(p => _options.Levels.TryGetValue(p.Node, out var levels) && levels.Count > 0);
+        _pending.Values.FirstOrDefault(p => _members.Contains(p.Actor) && _options.Levels.TryGetValue(p.Node, out var levels) && levels.Count > 0);
 
 
     // The pending set changed: actors that are now pending themselves, or gone, hand over.
@@ -422,7 +445,7 @@ public sealed class FencingService : INodeService
             _running = new Attempt(p.Node, KnownIncarnation(p.Node, p.Incarnation), p.Action, p.Attempts, _options.Levels[p.Node]);
         }
 
-        if (_running is { } attempt && !attempt.InFlight)
+        if (_running is { } attempt && !attempt.InFlight && attempt.StartAt <= _host.Now)
         {
             RunStep(attempt);
         }
@@ -449,12 +472,24 @@ public sealed class FencingService : INodeService
             stdin.Add($"{key}={value}");
         }
 
+        // The device's delay is waited out here, not in the shell: the agent then starts when it is emitted, and
+        // the incarnations known at that moment are the ones it can have killed (a reboot's new one joins later).
+        var delay = Delay(device, attempt);
+        if (!attempt.Delayed && delay > TimeSpan.Zero)
+        {
+            attempt.Delayed = true;
+            attempt.StartAt = _host.Now + delay;
+            return;
+        }
+
+        attempt.Delayed = false;
         attempt.InFlight = true;
         attempt.Started = true;
         attempt.Operation = _nextOperation++;
         attempt.Device = device;
+        attempt.KnownAtStart = KnownIncarnation(attempt.Target, attempt.Incarnation);
         _host.Emit(new RunFenceAgent(attempt.Operation, attempt.Target, device.Name, device.Agent, attempt.Action, stdin, device.Timeout,
-            Delay(device, attempt)));
+            TimeSpan.Zero));
     }
 
     // pcmk_delay_base plus up to pcmk_delay_max, the second from a hash of who fences whom, so both nodes of a two-node
@@ -523,16 +558,16 @@ public sealed class FencingService : INodeService
     private void Finish(Attempt attempt, bool succeeded)
     {
         _running = null;
-        // The incarnations known when the agent returned were all running before the power went off (a node that
-        // is off, or rebooting, has not rejoined yet), so the fence covers them; one that starts later is not.
-        ulong upTo = Math.Max(attempt.Incarnation, KnownIncarnation(attempt.Target, attempt.Incarnation));
-        // No new attempt until this one's result is delivered (it may be handed back and sent again meanwhile).
-        if (_pending.TryGetValue(attempt.Target, out var pending))
+        // The incarnations known when the last agent of the level started were all running before the power went
+        // off, so the fence covers them; one that joins later (a reboot's next one) is not covered.
+        ulong upTo = Math.Max(attempt.Incarnation, attempt.KnownAtStart);
+        bool sent = Send(FencingWire.EncodeResult(new FenceResultMessage(attempt.Target, upTo, attempt.Action, succeeded, attempt.Steps))) is null;
+        // No new attempt until this one's result is delivered (it may be handed back and sent again meanwhile); one
+        // that could not be sent is run again.
+        if (sent && _pending.TryGetValue(attempt.Target, out var pending))
         {
             pending.ResultSent = true;
         }
-
-        Send(FencingWire.EncodeResult(new FenceResultMessage(attempt.Target, upTo, attempt.Action, succeeded, attempt.Steps)));
     }
 
     private void ApplyResult(NodeId actor, FenceResultMessage result)
@@ -543,15 +578,12 @@ public sealed class FencingService : INodeService
                 step.Duration, actor, _pending.TryGetValue(result.Target, out var p) ? p.RequestedBy : "membership", step.Output));
         }
 
-        if (!_pending.TryGetValue(result.Target, out var pending))
-        {
-            return;
-        }
-
         if (result.Succeeded)
         {
+            // Marked even where nothing is pending (a member that learned of the failure late): the mark is what
+            // the next sync carries.
             MarkFenced(result.Target, result.Incarnation, FenceOutcome.Succeeded);
-            if (pending.Incarnation <= result.Incarnation)
+            if (_pending.TryGetValue(result.Target, out var done) && Math.Max(done.Incarnation, done.Latest) <= result.Incarnation)
             {
                 _pending.Remove(result.Target);
                 ReassignActors();
@@ -561,18 +593,32 @@ public sealed class FencingService : INodeService
             return;
         }
 
+        if (!_pending.TryGetValue(result.Target, out var pending))
+        {
+            return;
+        }
+
         pending.Attempts++;
         pending.ResultSent = false;
         var wait = TimeSpan.FromTicks(Math.Min(_options.EffectiveRetryMax.Ticks,
             _options.EffectiveRetryBase.Ticks << Math.Min(pending.Attempts - 1, 16)));
         pending.NotBefore = _host.Now + wait;
         pending.Actor = ChooseActor(result.Target, pending.Attempts);
+        ReassignActors();
         _host.Log(LogLevel.Error, $"fencing node {Named(result.Target)} failed on every level (attempt {pending.Attempts}); "
             + $"node {Named(pending.Actor)} tries again in {wait.TotalSeconds:0.#} s");
     }
 
     private void ApplyAck(NodeId from, NodeId target, ulong incarnation, uint uid)
     {
+        if (_host.CurrentView?.Members.FirstOrDefault(m => m.Node == target) is { Node.IsValid: true } running
+            && _pending.TryGetValue(target, out var stillPending) && running.Incarnation <= Math.Max(stillPending.Latest, incarnation))
+        {
+            // Sent while the node was away; it came back meanwhile, so it is not off.
+            _host.Log(LogLevel.Warning, $"acknowledgement of node {Named(target)} by uid {uid} not applied: incarnation {running.Incarnation} is in the view");
+            return;
+        }
+
         if (!_pending.Remove(target, out var pending))
         {
             return;
@@ -582,7 +628,7 @@ public sealed class FencingService : INodeService
 
         Record(new FenceHistoryEntry(_host.Now, target, pending.Incarnation, 0, "", pending.Action, FenceOutcome.Acknowledged, TimeSpan.Zero,
             from, $"uid {uid}", "acknowledged by an operator"));
-        MarkFenced(target, Math.Max(incarnation, pending.Incarnation), FenceOutcome.Acknowledged);
+        MarkFenced(target, Math.Max(incarnation, pending.Latest), FenceOutcome.Acknowledged);
         _host.Log(LogLevel.Warning, $"node {Named(target)} acknowledged as off by uid {uid} on node {Named(from)}");
         if (_running?.Target == target)
         {
@@ -620,6 +666,11 @@ public sealed class FencingService : INodeService
     private ulong KnownIncarnation(NodeId node, ulong pending)
     {
         ulong highest = pending;
+        if (_pending.TryGetValue(node, out var p))
+        {
+            highest = Math.Max(highest, p.Latest);
+        }
+
         if (_awaiting.TryGetValue(node, out ulong awaited))
         {
             highest = Math.Max(highest, awaited);
@@ -669,20 +720,42 @@ public sealed class FencingService : INodeService
                 if (_pending.TryGetValue(p.Node, out var mine))
                 {
                     mine.Incarnation = Math.Min(mine.Incarnation, p.Incarnation);
+                    mine.Latest = Math.Max(mine.Latest, Math.Max(p.Latest, p.Incarnation));
                     mine.Attempts = Math.Max(mine.Attempts, p.Attempts);
                 }
                 else
                 {
-                    _pending[p.Node] = new PendingState(p.Node, p.Incarnation, p.Action, p.RequestedBy) { Attempts = p.Attempts };
+                    _pending[p.Node] = new PendingState(p.Node, p.Incarnation, p.Action, p.RequestedBy)
+                    {
+                        Attempts = p.Attempts,
+                        Latest = Math.Max(p.Latest, p.Incarnation),
+                    };
                 }
             }
         }
 
         _syncs.Clear();
+
+        // A fenced or acknowledged incarnation must not be a member (an acknowledged node that was not off after
+        // all, merging when the network heals): fence it again. Checked on the merged state, which is the same on
+        // every member, so all of them decide alike.
+        if (Quorate && _host.CurrentView is { } view)
+        {
+            foreach (var m in view.Members)
+            {
+                if (IsFenced(m.Node, m.Incarnation) && !_pending.ContainsKey(m.Node))
+                {
+                    _host.Log(LogLevel.Error, $"node {m.Node} incarnation {m.Incarnation} was fenced or acknowledged but is in view {view.Id}: fencing it again");
+                    _fenced[m.Node] = (m.Incarnation - 1, _fenced[m.Node].How);
+                    AddPending(m.Node, m.Incarnation, _options.Action, "membership", "a fenced incarnation is a member again");
+                }
+            }
+        }
+
         // A pending fence whose incarnation another member saw fenced is done.
         foreach (var node in _pending.Keys.ToList())
         {
-            if (IsFenced(node, _pending[node].Incarnation))
+            if (IsFenced(node, Math.Max(_pending[node].Incarnation, _pending[node].Latest)))
             {
                 _pending.Remove(node);
             }
@@ -730,10 +803,13 @@ public sealed class FencingService : INodeService
         public NodeId Actor { get; set; }
         public Instant NotBefore { get; set; }
 
+        // The latest incarnation that failed while this was pending: the fence must cover it too.
+        public ulong Latest { get; set; }
+
         // This node, the actor, sent an attempt's result that is not delivered yet (local, not replicated).
         public bool ResultSent { get; set; }
 
-        public PendingFence ToRecord() => new(Node, Incarnation, Action, Attempts, Actor, RequestedBy);
+        public PendingFence ToRecord() => new(Node, Incarnation, Action, Attempts, Actor, RequestedBy, Latest);
     }
 
     private sealed class Attempt(NodeId target, ulong incarnation, FenceAction action, int attemptNo, IReadOnlyList<FenceLevel> levels)
@@ -748,6 +824,9 @@ public sealed class FencingService : INodeService
         public int Retry { get; set; }
         public bool InFlight { get; set; }
         public bool Started { get; set; }
+        public bool Delayed { get; set; }
+        public Instant StartAt { get; set; }
+        public ulong KnownAtStart { get; set; }
         public long Operation { get; set; }
         public FenceDevice? Device { get; set; }
         public List<FenceStep> Steps { get; } = [];

@@ -39,6 +39,10 @@ internal static class FencingWire
     public const int MaxNameBytes = 256;
     public const int MaxEntries = 4096;
 
+    // Incarnations are a counter or wall-clock milliseconds (about 2^41): far below this. A larger one from the wire
+    // would make every later incarnation count as fenced.
+    public const ulong MaxIncarnation = 1UL << 62;
+
     public static byte[] EncodeResult(FenceResultMessage m)
     {
         var w = new Writer();
@@ -76,6 +80,7 @@ internal static class FencingWire
         {
             w.UInt32(p.Node.Value);
             w.UInt64(p.Incarnation);
+            w.UInt64(Math.Max(p.Latest, p.Incarnation));
             w.Byte((byte)p.Action);
             w.UInt16((ushort)Math.Min(p.Attempts, ushort.MaxValue));
             w.String(p.RequestedBy, MaxNameBytes);
@@ -108,7 +113,7 @@ internal static class FencingWire
             return false;
         }
 
-        if (!target.IsValid || !ValidAction(action) || count > MaxSteps)
+        if (!target.IsValid || !ValidAction(action) || count > MaxSteps || incarnation > MaxIncarnation)
         {
             problem = $"fence result for node {target.Value} with action {action} and {count} steps is out of range";
             return false;
@@ -151,9 +156,9 @@ internal static class FencingWire
             return false;
         }
 
-        if (!target.IsValid)
+        if (!target.IsValid || incarnation > MaxIncarnation)
         {
-            problem = $"node {target.Value} is not a node id";
+            problem = $"node {target.Value} incarnation {incarnation} is not a node and incarnation";
             return false;
         }
 
@@ -174,14 +179,15 @@ internal static class FencingWire
         var pending = new List<PendingFence>(pendingCount);
         for (int i = 0; i < pendingCount; i++)
         {
-            if (!r.TryReadNode(out var node) || !r.TryReadUInt64(out ulong incarnation) || !r.TryReadByte(out byte action)
-                || !r.TryReadUInt16(out ushort attempts) || !TryString(ref r, MaxNameBytes, out string by) || !node.IsValid || !ValidAction(action))
+            if (!r.TryReadNode(out var node) || !r.TryReadUInt64(out ulong incarnation) || !r.TryReadUInt64(out ulong latest)
+                || !r.TryReadByte(out byte action) || !r.TryReadUInt16(out ushort attempts) || !TryString(ref r, MaxNameBytes, out string by)
+                || !node.IsValid || !ValidAction(action) || incarnation > MaxIncarnation || latest > MaxIncarnation || latest < incarnation)
             {
                 problem = $"fence sync entry {i} is truncated or out of range";
                 return false;
             }
 
-            pending.Add(new PendingFence(node, incarnation, (FenceAction)action, attempts, NodeId.None, by));
+            pending.Add(new PendingFence(node, incarnation, (FenceAction)action, attempts, NodeId.None, by, latest));
         }
 
         if (!r.TryReadUInt16(out ushort fencedCount) || fencedCount > MaxEntries)
@@ -193,7 +199,7 @@ internal static class FencingWire
         var fenced = new List<(NodeId, ulong)>(fencedCount);
         for (int i = 0; i < fencedCount; i++)
         {
-            if (!r.TryReadNode(out var node) || !r.TryReadUInt64(out ulong incarnation) || !node.IsValid)
+            if (!r.TryReadNode(out var node) || !r.TryReadUInt64(out ulong incarnation) || !node.IsValid || incarnation > MaxIncarnation)
             {
                 problem = $"fence sync fenced entry {i} is truncated or out of range";
                 return false;
@@ -207,7 +213,8 @@ internal static class FencingWire
         return true;
     }
 
-    private static bool ValidAction(byte action) => action is >= (byte)FenceAction.Off and <= (byte)FenceAction.Reboot;
+    // Fencing is off or reboot; on (unfencing) never ends a pending fence.
+    public static bool ValidAction(byte action) => action is (byte)FenceAction.Off or (byte)FenceAction.Reboot;
 
     private static byte[] Simple(FencingOp op, NodeId target, ulong incarnation, byte extra, uint uid)
     {
