@@ -69,17 +69,12 @@ internal sealed partial class ClusterDaemon
 
     private void RunFenceAgentInBackground(RunFenceAgent run)
     {
-        DaemonLog.FenceAgentStarting(_log, run.Agent, run.Device, FenceActions.Name(run.Action), run.Target, run.Delay.TotalMilliseconds);
+        DaemonLog.FenceAgentStarting(_log, run.Agent, run.Device, FenceActions.Name(run.Action), run.Target);
         _ = Task.Run(async () =>
         {
             FenceAgentOutcome outcome;
             try
             {
-                if (run.Delay > TimeSpan.Zero)
-                {
-                    await Task.Delay(run.Delay, _time, _stopping.Token).ConfigureAwait(false);
-                }
-
                 outcome = await FenceAgentRunner.RunAsync(run.Agent, run.Stdin, run.Timeout, _time, _stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)

@@ -72,8 +72,8 @@ internal static partial class DaemonLog
     public static partial void QuorumChangeRequested(ILogger logger, IpcSession client, QuorumSetting setting, int value, bool accepted, string result);
 
     [LoggerMessage(EventId = 1120, Level = LogLevel.Warning,
-        Message = "running fence agent {Agent} ({Device}) with action {Action} on node {Target}, after a delay of {DelayMs} ms")]
-    public static partial void FenceAgentStarting(ILogger logger, string agent, string device, string action, NodeId target, double delayMs);
+        Message = "running fence agent {Agent} ({Device}) with action {Action} on node {Target}")]
+    public static partial void FenceAgentStarting(ILogger logger, string agent, string device, string action, NodeId target);
 
     [LoggerMessage(EventId = 1121, Level = LogLevel.Warning,
         Message = "fence agent {Agent} ({Device}) on node {Target}: exit {ExitCode}, timed out {TimedOut}, {DurationMs} ms; output: {Output}")]

@@ -53,10 +53,9 @@ public sealed record FenceHistoryEntry(
 /// <param name="Action">The action.</param>
 /// <param name="Stdin">The key=value lines, in order (action first).</param>
 /// <param name="Timeout">After this the shell kills the agent and reports a timeout.</param>
-/// <param name="Delay">How long the shell waits before starting it (the device's delay).</param>
+/// <remarks>Start it at once: the service has waited out the device's delay already.</remarks>
 public sealed record RunFenceAgent(
-    long Operation, NodeId Target, string Device, string Agent, FenceAction Action, IReadOnlyList<string> Stdin, TimeSpan Timeout,
-    TimeSpan Delay) : ServiceEffect;
+    long Operation, NodeId Target, string Device, string Agent, FenceAction Action, IReadOnlyList<string> Stdin, TimeSpan Timeout) : ServiceEffect;
 
 /// <summary>A fence agent finished (or was killed at its timeout).</summary>
 /// <param name="Operation">The id of its <see cref="RunFenceAgent"/>.</param>

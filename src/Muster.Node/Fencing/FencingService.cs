@@ -488,8 +488,7 @@ public sealed class FencingService : INodeService
         attempt.Operation = _nextOperation++;
         attempt.Device = device;
         attempt.KnownAtStart = KnownIncarnation(attempt.Target, attempt.Incarnation);
-        _host.Emit(new RunFenceAgent(attempt.Operation, attempt.Target, device.Name, device.Agent, attempt.Action, stdin, device.Timeout,
-            TimeSpan.Zero));
+        _host.Emit(new RunFenceAgent(attempt.Operation, attempt.Target, device.Name, device.Agent, attempt.Action, stdin, device.Timeout));
     }
 
     // pcmk_delay_base plus up to pcmk_delay_max, the second from a hash of who fences whom, so both nodes of a two-node
