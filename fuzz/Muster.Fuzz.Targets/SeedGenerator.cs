@@ -458,5 +458,8 @@ public static class SeedGenerator
         yield return new FencingResponse([new FencePendingInfo(new NodeId(2), "beta", 12, "reboot", 1, new NodeId(1), "membership")], [(new NodeId(2), 12ul)],
             [new FenceHistoryInfo(TimeSpan.FromSeconds(3), new NodeId(2), "beta", 12, 1, "ipmi", "reboot", "succeeded", TimeSpan.FromSeconds(4), new NodeId(1), "membership", "ok")]);
         yield return new FenceChangeResponse("node 2 \"beta\" acknowledged as off");
+        yield return TrackRecoveryRequest.Instance;
+        yield return StopTrackRecoveryRequest.Instance;
+        yield return new NodeRecoverableEvent(new NodeId(2), "beta", 12, "fenced", view);
     }
 }

@@ -34,6 +34,14 @@ public sealed record FenceHistoryItem(
     TimeSpan Age, NodeId Target, string TargetName, ulong Incarnation, int Level, string Device, string Action, string Outcome,
     TimeSpan Duration, NodeId Actor, string RequestedBy, string Output);
 
+/// <summary>The recovery gate opened for a failed node: what it held may be recovered now.</summary>
+/// <param name="NodeId">The node.</param>
+/// <param name="Name">Its configured name.</param>
+/// <param name="Incarnation">The incarnation that failed.</param>
+/// <param name="How">"fenced" or "acknowledged".</param>
+/// <param name="ViewId">The view in which the gate opened.</param>
+public sealed record NodeRecovery(NodeId NodeId, string Name, ulong Incarnation, string How, ViewId ViewId);
+
 /// <summary>The fencing state of this node's partition.</summary>
 /// <param name="Pending">Nodes pending fence.</param>
 /// <param name="AwaitingRecovery">Failed nodes whose recovery gate has not opened.</param>

@@ -459,6 +459,9 @@ public sealed class MusterClient : IAsyncDisposable
             case QuorumChangedEvent quorum:
                 await Quorum.DeliverAsync(quorum, token).ConfigureAwait(false);
                 break;
+            case NodeRecoverableEvent recoverable:
+                await Fencing.DeliverAsync(recoverable, token).ConfigureAwait(false);
+                break;
             case GroupMessageEvent message:
                 await DeliverToGroupAsync(message.Group, new GroupMessage(message.Group, FromWire.GroupMember(message.Sender), message.Payload), token)
                     .ConfigureAwait(false);
@@ -519,5 +522,6 @@ public sealed class MusterClient : IAsyncDisposable
 
         Membership.CompleteAll(streamFailure);
         Quorum.CompleteAll(streamFailure);
+        Fencing.CompleteAll(streamFailure);
     }
 }

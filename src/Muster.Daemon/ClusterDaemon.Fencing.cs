@@ -12,11 +12,36 @@ namespace Muster.Daemon;
 internal sealed partial class ClusterDaemon
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<int> _recoveryTrackers = [];
 
     private static void RegisterFencing(RequestTable table, ClusterDaemon daemon) =>
         table
             .On<GetFencingRequest>((c, _) => c.Reply(daemon.BuildFencing(c.Now)))
-            .On<FenceRequest>((c, r) => daemon.Fence(c, r));
+            .On<FenceRequest>((c, r) => daemon.Fence(c, r))
+            .On<TrackRecoveryRequest>((c, _) =>
+            {
+                daemon._recoveryTrackers.Add(c.Session.Id);
+                return c.Ok();
+            })
+            .On<StopTrackRecoveryRequest>((c, _) =>
+            {
+                daemon._recoveryTrackers.Remove(c.Session.Id);
+                return c.Ok();
+            });
+
+    private void OnNodeRecoverable(NodeRecoverable gate)
+    {
+        DaemonLog.NodeRecoverable(_log, gate.Node, gate.Incarnation, gate.How == FenceOutcome.Acknowledged ? "acknowledged" : "fenced", gate.View.ToString());
+        var ev = new NodeRecoverableEvent(gate.Node, NameOf(gate.Node), gate.Incarnation,
+            gate.How == FenceOutcome.Acknowledged ? "acknowledged" : "fenced", gate.View);
+        foreach (int sessionId in _recoveryTrackers)
+        {
+            if (_sessions.TryGetValue(sessionId, out var session))
+            {
+                session.TryEnqueueEvent(ev);
+            }
+        }
+    }
 
     private FencingResponse BuildFencing(Instant now)
     {

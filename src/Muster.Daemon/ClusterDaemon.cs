@@ -364,6 +364,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
 
         _trackers.Remove(session.Id);
         _quorumTrackers.Remove(session.Id);
+        _recoveryTrackers.Remove(session.Id);
         _node.Groups.SessionClosed(session.Id);
         UpdateDeliveryPause();
         DaemonLog.ClientDisconnected(_log, session, reason);
@@ -419,7 +420,7 @@ internal sealed partial class ClusterDaemon : IDisposable, INodeEffects
                 RunFenceAgentInBackground(run);
                 break;
             case NodeRecoverable recoverable:
-                DaemonLog.NodeRecoverable(_log, recoverable.Node, recoverable.Incarnation, recoverable.How.ToString(), recoverable.View.ToString());
+                OnNodeRecoverable(recoverable);
                 break;
             default:
                 // A new effect type must be wired here, not lost.

@@ -157,6 +157,64 @@ public sealed record FenceRequest(NodeId Node, bool Acknowledge, string Action, 
     }
 }
 
+/// <summary>
+/// Starts the recovery stream: a <see cref="NodeRecoverableEvent"/> whenever the recovery gate opens for a failed
+/// node. Answered with <see cref="OkResponse"/>; <see cref="StopTrackRecoveryRequest"/> ends it.
+/// </summary>
+public sealed record TrackRecoveryRequest : IpcRequest
+{
+    /// <summary>The one instance (the message has no fields).</summary>
+    public static TrackRecoveryRequest Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.TrackRecovery;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+    }
+}
+
+/// <summary>Ends the recovery stream; answered with <see cref="OkResponse"/>.</summary>
+public sealed record StopTrackRecoveryRequest : IpcRequest
+{
+    /// <summary>The one instance (the message has no fields).</summary>
+    public static StopTrackRecoveryRequest Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.StopTrackRecovery;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+    }
+}
+
+/// <summary>
+/// The recovery gate opened: <paramref name="Node"/> failed, this partition is quorate, and that incarnation was fenced
+/// or acknowledged, so what it held may be recovered. Sent after the membership and quorum events that led to it.
+/// </summary>
+/// <param name="Node">The node.</param>
+/// <param name="Name">Its configured name.</param>
+/// <param name="Incarnation">The incarnation that failed.</param>
+/// <param name="How">"fenced" or "acknowledged".</param>
+/// <param name="View">The view in which the gate opened.</param>
+public sealed record NodeRecoverableEvent(NodeId Node, string Name, ulong Incarnation, string How, ViewId View) : IpcEvent
+{
+    /// <inheritdoc/>
+    public override MessageType Type => MessageType.NodeRecoverable;
+
+    internal override void WriteBody(ref FrameWriter writer)
+    {
+        writer.WriteNode(Node);
+        writer.WriteString(Name);
+        writer.WriteUInt64(Incarnation);
+        writer.WriteString(How);
+        writer.WriteViewId(View);
+    }
+
+    internal static NodeRecoverableEvent Read(ref FrameReader r) =>
+        new(r.ReadNode("node"), r.ReadString("name"), r.ReadUInt64("incarnation"), r.ReadString("how"), r.ReadViewId("view"));
+}
+
 /// <summary>A fence request or acknowledgement was accepted (sent to every member in order).</summary>
 public sealed record FenceChangeResponse(string Message) : IpcResponse
 {

@@ -160,6 +160,8 @@ public static class IpcCodec
             MessageType.SetQuorum => SetQuorumRequest.Read(ref r),
             MessageType.GetFencing => GetFencingRequest.Instance,
             MessageType.Fence => FenceRequest.Read(ref r),
+            MessageType.TrackRecovery => TrackRecoveryRequest.Instance,
+            MessageType.StopTrackRecovery => StopTrackRecoveryRequest.Instance,
             MessageType.HelloOk => HelloOkResponse.Read(ref r),
             MessageType.Ok => OkResponse.Instance,
             MessageType.Error => ErrorResponse.Read(ref r),
@@ -179,6 +181,7 @@ public static class IpcCodec
             MessageType.GroupMembershipChanged => GroupMembershipChangedEvent.Read(ref r),
             MessageType.GroupMessageOutcomeUnknown => GroupMessageOutcomeUnknownEvent.Read(ref r),
             MessageType.QuorumChanged => QuorumChangedEvent.Read(ref r),
+            MessageType.NodeRecoverable => NodeRecoverableEvent.Read(ref r),
             _ => null,
         };
 

@@ -49,6 +49,10 @@ public enum MessageType : ushort
     GetFencing = 0x0014,
     /// <summary><see cref="FenceRequest"/>.</summary>
     Fence = 0x0015,
+    /// <summary><see cref="TrackRecoveryRequest"/>.</summary>
+    TrackRecovery = 0x0016,
+    /// <summary><see cref="StopTrackRecoveryRequest"/>.</summary>
+    StopTrackRecovery = 0x0017,
 
     /// <summary><see cref="HelloOkResponse"/>.</summary>
     HelloOk = 0x8001,
@@ -89,6 +93,8 @@ public enum MessageType : ushort
     GroupMessageOutcomeUnknown = 0xC004,
     /// <summary><see cref="QuorumChangedEvent"/>.</summary>
     QuorumChanged = 0xC005,
+    /// <summary><see cref="NodeRecoverableEvent"/>.</summary>
+    NodeRecoverable = 0xC006,
 }
 
 /// <summary>Which direction and role a <see cref="MessageType"/> has.</summary>

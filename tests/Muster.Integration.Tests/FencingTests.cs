@@ -35,12 +35,25 @@ public class FencingTests
         await using var client = await LocalCluster.ConnectAsync(cluster.Nodes[0], Cluster.Step, ct);
         await using var watch = new MembershipWatcher(client);
         await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2, 3), ct);
+        await using var other = await LocalCluster.ConnectAsync(cluster.Nodes[1], Cluster.Step, ct);
+        using var gateDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        gateDeadline.CancelAfter(Cluster.Step);
+        var gates = other.Fencing.TrackRecoveryAsync(gateDeadline.Token).GetAsyncEnumerator(gateDeadline.Token);
+        // The first MoveNextAsync sends the subscription, synchronously up to taking the connection's send lock; a
+        // request made after it on the same connection is written after it, and the daemon answers a connection's
+        // requests in order, so once this answer is in, the subscription is registered.
+        var firstGate = gates.MoveNextAsync().AsTask();
+        await other.Fencing.GetAsync(ct);
 
         LocalCluster.Kill(cluster.Nodes[2]);
         await Cluster.WaitForViewAsync(watch, cluster, v => Cluster.HasExactly(v, 1, 2), ct);
         await Cluster.WaitForLogsAsync(cluster, ct,
             log => log.Contains("is recoverable in view", StringComparison.Ordinal),
             log => log.Contains("is recoverable in view", StringComparison.Ordinal));
+
+        Assert.True(await firstGate, "the recovery stream ended without an event");
+        Assert.Equal((3u, "fenced"), (gates.Current.NodeId.Value, gates.Current.How));
+        await gates.DisposeAsync();
 
         string given = await File.ReadAllTextAsync(record, ct);
         Assert.Contains("action=reboot\nplug=plug-3\n", given, StringComparison.Ordinal);

@@ -36,6 +36,8 @@ public class RequestTableTests
         // Refused (node 1 is in the view) but served.
         MessageType.GetFencing => GetFencingRequest.Instance,
         MessageType.Fence => new FenceRequest(new Muster.Core.NodeId(1), true, "", false),
+        MessageType.TrackRecovery => TrackRecoveryRequest.Instance,
+        MessageType.StopTrackRecovery => StopTrackRecoveryRequest.Instance,
         // A new request type fails here until the test sends it too.
         _ => throw new InvalidOperationException($"no sample of request {type}: add one, and a handler to the daemon's table"),
     };

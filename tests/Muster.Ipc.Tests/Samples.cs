@@ -86,6 +86,9 @@ internal static class Samples
             [(new NodeId(3), 7ul)],
             [new FenceHistoryInfo(TimeSpan.FromSeconds(12), new NodeId(3), "node3", 7, 1, "ipmi3", "reboot", "failed", TimeSpan.FromSeconds(20),
                 new NodeId(1), "membership", "Unable to connect/login to fencing device ✗")]),
+        MessageType.TrackRecovery => TrackRecoveryRequest.Instance,
+        MessageType.StopTrackRecovery => StopTrackRecoveryRequest.Instance,
+        MessageType.NodeRecoverable => new NodeRecoverableEvent(new NodeId(3), "node3", 7, "fenced", View),
         MessageType.FenceChangeResult => new FenceChangeResponse("fencing node 3 \"node3\" (off)"),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no sample"),
     };
