@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Muster.Client.Wire;
 using Muster.Core;
 using Muster.Ipc.Contracts;
@@ -11,17 +9,15 @@ namespace Muster.Client;
 /// Fencing: what is pending, the history, the operator's actions (Pacemaker's <c>stonith_admin</c>), and the recovery
 /// gate (<see cref="TrackRecoveryAsync"/>), which is what a program that takes over a failed node's work waits on.
 /// </summary>
-[SuppressMessage("Design", "CA1001", Justification = "The SemaphoreSlim never creates a wait handle here, so it has nothing to dispose.")]
 public sealed class ClusterFencing
 {
     private readonly MusterClient _client;
-    private readonly Lock _sync = new();
-    private readonly List<Channel<NodeRecoverableEvent>> _subscribers = [];
-    private readonly SemaphoreSlim _trackLock = new(1, 1);
+    private readonly EventSubscription<NodeRecoverableEvent> _recovery;
 
     internal ClusterFencing(MusterClient client)
     {
         _client = client;
+        _recovery = new(client, TrackRecoveryRequest.Instance, StopTrackRecoveryRequest.Instance);
     }
 
     /// <summary>Reads the pending fences, the failed nodes awaiting recovery, and the history (<c>stonith_admin --history</c>).</summary>
@@ -53,13 +49,7 @@ public sealed class ClusterFencing
     /// <remarks>The stream runs until the enumeration ends, the token is cancelled, or the client is disposed.</remarks>
     public async IAsyncEnumerable<NodeRecovery> TrackRecoveryAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateBounded<NodeRecoverableEvent>(new BoundedChannelOptions(_client.Options.EventBufferCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        await SubscribeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var channel = await _recovery.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await foreach (var ev in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -69,108 +59,11 @@ public sealed class ClusterFencing
         }
         finally
         {
-            await UnsubscribeAsync(channel).ConfigureAwait(false);
+            await _recovery.CloseAsync(channel).ConfigureAwait(false);
         }
     }
 
-    internal async ValueTask DeliverAsync(NodeRecoverableEvent changed, CancellationToken cancellationToken)
-    {
-        Channel<NodeRecoverableEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-        }
+    internal ValueTask DeliverAsync(NodeRecoverableEvent ev, CancellationToken cancellationToken) => _recovery.DeliverAsync(ev, cancellationToken);
 
-        foreach (var subscriber in subscribers)
-        {
-            try
-            {
-                await subscriber.Writer.WriteAsync(changed, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                // The subscriber stopped tracking meanwhile.
-            }
-        }
-    }
-
-    internal void CompleteAll(Exception? failure)
-    {
-        Channel<NodeRecoverableEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-            _subscribers.Clear();
-        }
-
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Writer.TryComplete(failure);
-        }
-    }
-
-    private async Task SubscribeAsync(Channel<NodeRecoverableEvent> channel, CancellationToken cancellationToken)
-    {
-        await _trackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            bool first;
-            lock (_sync)
-            {
-                _subscribers.Add(channel);
-                first = _subscribers.Count == 1;
-            }
-
-            if (first)
-            {
-                try
-                {
-                    await _client.RequestAsync<OkResponse>(TrackRecoveryRequest.Instance, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    lock (_sync)
-                    {
-                        _subscribers.Remove(channel);
-                    }
-
-                    throw;
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
-
-    private async Task UnsubscribeAsync(Channel<NodeRecoverableEvent> channel)
-    {
-        channel.Writer.TryComplete();
-        await _trackLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            bool last;
-            lock (_sync)
-            {
-                last = _subscribers.Remove(channel) && _subscribers.Count == 0;
-            }
-
-            if (last && _client.IsConnected)
-            {
-                try
-                {
-                    await _client.RequestAsync<OkResponse>(StopTrackRecoveryRequest.Instance, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is MusterException or ObjectDisposedException)
-                {
-                    // The connection ended meanwhile; the daemon dropped the subscription with it.
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
+    internal void CompleteAll(Exception? failure) => _recovery.CompleteAll(failure);
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Muster.Client.Wire;
 using Muster.Core;
 using Muster.Ipc.Contracts;
@@ -21,18 +19,17 @@ namespace Muster.Client;
 /// Node changes use AIS <c>SaClmClusterChangesT</c> numbering (<see cref="MembershipChange"/>); view ids play the
 /// role of AIS <c>viewNumber</c>.
 /// </remarks>
-[SuppressMessage("Design", "CA1001", Justification = "The SemaphoreSlim never creates a wait handle here, so it has nothing to dispose.")]
 public sealed class ClusterMembership
 {
     private readonly MusterClient _client;
-    private readonly Lock _sync = new();
-    private readonly List<Channel<MembershipChangedEvent>> _subscribers = [];
-    // Serialises TrackMembership/StopTrackMembership so the daemon's tracking state follows the subscriber count.
-    private readonly SemaphoreSlim _trackLock = new(1, 1);
+    // The client always asks for full changes and derives ChangesOnly itself, so one daemon subscription serves every
+    // stream of this client.
+    private readonly EventSubscription<MembershipChangedEvent> _changes;
 
     internal ClusterMembership(MusterClient client)
     {
         _client = client;
+        _changes = new(client, new TrackMembershipRequest(Muster.Ipc.Contracts.TrackFlags.Changes), StopTrackMembershipRequest.Instance);
     }
 
     /// <summary>Reads the installed view and its members.</summary>
@@ -84,13 +81,7 @@ public sealed class ClusterMembership
     private async IAsyncEnumerable<ClusterMembershipNotification> TrackCoreAsync(
         TrackFlags flags, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<MembershipChangedEvent>(new BoundedChannelOptions(_client.Options.EventBufferCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        await SubscribeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var channel = await _changes.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var after = ViewId.None;
@@ -115,115 +106,13 @@ public sealed class ClusterMembership
         }
         finally
         {
-            await UnsubscribeAsync(channel).ConfigureAwait(false);
+            await _changes.CloseAsync(channel).ConfigureAwait(false);
         }
     }
 
-    internal async ValueTask DeliverAsync(MembershipChangedEvent changed, CancellationToken cancellationToken)
-    {
-        Channel<MembershipChangedEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-        }
+    internal ValueTask DeliverAsync(MembershipChangedEvent changed, CancellationToken cancellationToken) => _changes.DeliverAsync(changed, cancellationToken);
 
-        foreach (var subscriber in subscribers)
-        {
-            try
-            {
-                // Waits while the subscriber's buffer is full: backpressure instead of unbounded buffering.
-                await subscriber.Writer.WriteAsync(changed, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                // The subscriber stopped tracking meanwhile.
-            }
-        }
-    }
-
-    internal void CompleteAll(Exception? failure)
-    {
-        Channel<MembershipChangedEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-            _subscribers.Clear();
-        }
-
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Writer.TryComplete(failure);
-        }
-    }
-
-    private async Task SubscribeAsync(Channel<MembershipChangedEvent> channel, CancellationToken cancellationToken)
-    {
-        await _trackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            bool first;
-            lock (_sync)
-            {
-                _subscribers.Add(channel);
-                first = _subscribers.Count == 1;
-            }
-
-            if (first)
-            {
-                try
-                {
-                    // The client always asks for full changes and derives ChangesOnly itself, so one daemon
-                    // subscription serves every stream of this client.
-                    await _client.RequestAsync<OkResponse>(new TrackMembershipRequest(Muster.Ipc.Contracts.TrackFlags.Changes), cancellationToken)
-                        .ConfigureAwait(false);
-                }
-                catch
-                {
-                    lock (_sync)
-                    {
-                        _subscribers.Remove(channel);
-                    }
-
-                    throw;
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
-
-    private async Task UnsubscribeAsync(Channel<MembershipChangedEvent> channel)
-    {
-        // Completing first unblocks a receive loop waiting to write into this stream.
-        channel.Writer.TryComplete();
-        await _trackLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            bool last;
-            lock (_sync)
-            {
-                last = _subscribers.Remove(channel) && _subscribers.Count == 0;
-            }
-
-            if (last && _client.IsConnected)
-            {
-                try
-                {
-                    await _client.RequestAsync<OkResponse>(StopTrackMembershipRequest.Instance, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is MusterException or ObjectDisposedException)
-                {
-                    // The connection ended meanwhile; the daemon dropped the subscription with it.
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
+    internal void CompleteAll(Exception? failure) => _changes.CompleteAll(failure);
 
     private static ClusterMembershipNotification CurrentNotification(ClusterView view) =>
         new(view, [.. view.Members.Select(m => new ClusterMemberChange(m, MembershipChange.NoChange, string.Empty))]);

@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Muster.Client.Wire;
 using Muster.Core;
 using Muster.Ipc.Contracts;
@@ -19,17 +17,15 @@ namespace Muster.Client;
 /// </list>
 /// Quorum changes arrive after the membership change of the view that caused them, on the same connection.
 /// </remarks>
-[SuppressMessage("Design", "CA1001", Justification = "The SemaphoreSlim never creates a wait handle here, so it has nothing to dispose.")]
 public sealed class ClusterQuorum
 {
     private readonly MusterClient _client;
-    private readonly Lock _sync = new();
-    private readonly List<Channel<QuorumChangedEvent>> _subscribers = [];
-    private readonly SemaphoreSlim _trackLock = new(1, 1);
+    private readonly EventSubscription<QuorumChangedEvent> _changes;
 
     internal ClusterQuorum(MusterClient client)
     {
         _client = client;
+        _changes = new(client, TrackQuorumRequest.Instance, StopTrackQuorumRequest.Instance);
     }
 
     /// <summary>Reads this node's quorum state.</summary>
@@ -44,13 +40,7 @@ public sealed class ClusterQuorum
     /// </remarks>
     public async IAsyncEnumerable<QuorumInfo> TrackAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateBounded<QuorumChangedEvent>(new BoundedChannelOptions(_client.Options.EventBufferCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        await SubscribeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var channel = await _changes.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // Subscribed first, so no change slips between this snapshot and the stream; a change equal to the
@@ -72,7 +62,7 @@ public sealed class ClusterQuorum
         }
         finally
         {
-            await UnsubscribeAsync(channel).ConfigureAwait(false);
+            await _changes.CloseAsync(channel).ConfigureAwait(false);
         }
     }
 
@@ -110,104 +100,7 @@ public sealed class ClusterQuorum
         return new QuorumChangeResult(response.Message, response.Override);
     }
 
-    internal async ValueTask DeliverAsync(QuorumChangedEvent changed, CancellationToken cancellationToken)
-    {
-        Channel<QuorumChangedEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-        }
+    internal ValueTask DeliverAsync(QuorumChangedEvent changed, CancellationToken cancellationToken) => _changes.DeliverAsync(changed, cancellationToken);
 
-        foreach (var subscriber in subscribers)
-        {
-            try
-            {
-                await subscriber.Writer.WriteAsync(changed, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                // The subscriber stopped tracking meanwhile.
-            }
-        }
-    }
-
-    internal void CompleteAll(Exception? failure)
-    {
-        Channel<QuorumChangedEvent>[] subscribers;
-        lock (_sync)
-        {
-            subscribers = [.. _subscribers];
-            _subscribers.Clear();
-        }
-
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Writer.TryComplete(failure);
-        }
-    }
-
-    private async Task SubscribeAsync(Channel<QuorumChangedEvent> channel, CancellationToken cancellationToken)
-    {
-        await _trackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            bool first;
-            lock (_sync)
-            {
-                _subscribers.Add(channel);
-                first = _subscribers.Count == 1;
-            }
-
-            if (first)
-            {
-                try
-                {
-                    await _client.RequestAsync<OkResponse>(TrackQuorumRequest.Instance, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    lock (_sync)
-                    {
-                        _subscribers.Remove(channel);
-                    }
-
-                    throw;
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
-
-    private async Task UnsubscribeAsync(Channel<QuorumChangedEvent> channel)
-    {
-        channel.Writer.TryComplete();
-        await _trackLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            bool last;
-            lock (_sync)
-            {
-                last = _subscribers.Remove(channel) && _subscribers.Count == 0;
-            }
-
-            if (last && _client.IsConnected)
-            {
-                try
-                {
-                    await _client.RequestAsync<OkResponse>(StopTrackQuorumRequest.Instance, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is MusterException or ObjectDisposedException)
-                {
-                    // The connection ended meanwhile; the daemon dropped the subscription with it.
-                }
-            }
-        }
-        finally
-        {
-            _trackLock.Release();
-        }
-    }
+    internal void CompleteAll(Exception? failure) => _changes.CompleteAll(failure);
 }
