@@ -36,6 +36,9 @@ public class SecurityTests
 
         Assert.True(Cluster.HasExactly(await client.Membership.GetCurrentViewAsync(ct), 1, 2));
         await using var outsider = await LocalCluster.ConnectAsync(cluster.Nodes[2], Cluster.Step, ct);
+        // The refusals are logged at once; node 3's own view of itself comes after its join timeout: wait for it.
+        await using var outsiderWatch = new MembershipWatcher(outsider);
+        await Cluster.WaitForViewAsync(outsiderWatch, cluster, v => Cluster.HasExactly(v, 3), ct);
         Assert.DoesNotContain((await outsider.Membership.GetCurrentViewAsync(ct)).Members, m => m.NodeId.Value is 1 or 2);
         Assert.True(Counter(await client.GetStatusAsync(ct), "crypto_drop_unknown_key") > 0);
         Assert.True(Counter(await outsider.GetStatusAsync(ct), "crypto_drop_unknown_key") > 0);
