@@ -582,10 +582,20 @@ public sealed class FencingService : INodeService
             // Marked even where nothing is pending (a member that learned of the failure late): the mark is what
             // the next sync carries.
             MarkFenced(result.Target, result.Incarnation, FenceOutcome.Succeeded);
-            if (_pending.TryGetValue(result.Target, out var done) && Math.Max(done.Incarnation, done.Latest) <= result.Incarnation)
+            if (_pending.TryGetValue(result.Target, out var done))
             {
-                _pending.Remove(result.Target);
-                ReassignActors();
+                if (Math.Max(done.Incarnation, done.Latest) <= result.Incarnation)
+                {
+                    _pending.Remove(result.Target);
+                    ReassignActors();
+                }
+                else
+                {
+                    // A later incarnation failed after that attempt started: it is not covered, so fence again
+                    // (seeds 1090, 1147, 2210 and others stayed pending forever before).
+                    done.Incarnation = result.Incarnation + 1;
+                    done.ResultSent = false;
+                }
             }
 
             _host.Log(LogLevel.Warning, $"node {Named(result.Target)} (incarnation {result.Incarnation}) fenced by node {Named(actor)}");
