@@ -74,6 +74,7 @@ internal static partial class Leftovers
             }
         }
 
+        RemoveCgroups(run, problems);
         foreach (string link in Links().Where(l => RunOf(l) == run))
         {
             // The veth may already be gone with its namespace (deletion is asynchronous): not a problem.
@@ -95,6 +96,35 @@ internal static partial class Leftovers
         }
 
         return problems;
+    }
+
+    // A node's group can only be removed once empty: kill what is left in it, wait for it to empty, remove it.
+    private static void RemoveCgroups(int run, List<string> problems)
+    {
+        string parent = Path.Combine(NetnsCluster.CgroupRoot, NetnsCluster.CgroupGroup);
+        if (!Directory.Exists(parent))
+        {
+            return;
+        }
+
+        foreach (string group in Directory.EnumerateDirectories(parent).Where(g => RunOf(Path.GetFileName(g)) == run))
+        {
+            try
+            {
+                File.WriteAllText(Path.Combine(group, "cgroup.kill"), "1");
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                while (File.ReadLines(Path.Combine(group, "cgroup.events")).Contains("populated 1") && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(20);
+                }
+
+                Directory.Delete(group);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{group}: {e.Message}");
+            }
+        }
     }
 
     private static bool OwnerAlive(int run)

@@ -67,7 +67,17 @@ public sealed partial class NetnsCluster : IAsyncDisposable, IDisposable
             var nodes = Enumerable.Range(1, options.Nodes).Select(i => new TestBedNode(i, $"mt{run}-{i}",
                 [.. Enumerable.Range(1, options.Networks).Select(net => AddressOf(run, net, i))],
                 Path.Combine(Leftovers.RunDirectory(run), $"n{i}"))).ToList();
+            foreach (var node in nodes)
+            {
+                node.Cluster = nodes;
+            }
+
             var cluster = new NetnsCluster(run, options, nodes);
+            if (options.Cgroups)
+            {
+                cluster.CreateCgroups();
+            }
+
             cluster.BuildNetwork();
             cluster.WriteConfigs();
             return cluster;
@@ -102,12 +112,11 @@ public sealed partial class NetnsCluster : IAsyncDisposable, IDisposable
         }
 
         var (file, prefix) = LocalCluster.DaemonCommand();
-        // `ip netns exec` enters the namespace and execs the daemon, so the process we hold is musterd itself.
-        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in (string[])["netns", "exec", node.Namespace, file, .. prefix, "--config", node.ConfigPath, "--node", node.Name])
-        {
-            info.ArgumentList.Add(arg);
-        }
+        // `ip netns exec` enters the namespace and execs the daemon, so the process we hold is musterd itself
+        // (with cgroups, a shell first moves itself into the node's group and execs `ip`).
+        var info = InNode(node, [file, .. prefix, "--config", node.ConfigPath, "--node", node.Name]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
 
         // The test process's own setting must not leak into a daemon that was not asked for faults.
         info.Environment.Remove(Muster.Transport.Faults.TransportFaultOptions.EnvironmentVariable);

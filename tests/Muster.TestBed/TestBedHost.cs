@@ -12,6 +12,75 @@ public static class TestBedHost
     /// </summary>
     public static string? Unavailable => s_unavailable.Value;
 
+    private static readonly Lazy<string?> s_cgroupsUnavailable = new(ProbeCgroups);
+
+    /// <summary>
+    /// Null when node cgroups (<see cref="TestBedOptions.Cgroups"/>) work here: the test bed itself, and the cgroup v2
+    /// hierarchy at <see cref="NetnsCluster.CgroupRoot"/> with <c>cgroup.kill</c> (Linux 5.14 and later).
+    /// </summary>
+    public static string? CgroupsUnavailable => s_cgroupsUnavailable.Value;
+
+    private static readonly Lazy<string?> s_fenceAgentsUnavailable = new(ProbeFenceAgents);
+
+    /// <summary>
+    /// Null when Debian's fence-agents (<c>fence_dummy</c>) are installed; installs them through
+    /// <c>scripts/testbed/install-fence-agents.sh</c> when root and they are missing. Otherwise why not.
+    /// </summary>
+    public static string? FenceAgentsUnavailable => s_fenceAgentsUnavailable.Value;
+
+    private static string? ProbeFenceAgents()
+    {
+        if (File.Exists("/usr/sbin/fence_dummy"))
+        {
+            return null;
+        }
+
+        string? script = FindScript("scripts/testbed/install-fence-agents.sh");
+        if (script is null)
+        {
+            return "fence_dummy is missing and scripts/testbed/install-fence-agents.sh was not found to install it";
+        }
+
+        var install = Shell.Run("bash", script);
+        return install.Ok && File.Exists("/usr/sbin/fence_dummy") ? null
+            : $"fence_dummy is missing and installing Debian's fence-agents failed: {install.Error.Trim()}";
+    }
+
+    private static string? ProbeCgroups()
+    {
+        if (Unavailable is { } why)
+        {
+            return why;
+        }
+
+        if (!File.Exists(Path.Combine(NetnsCluster.CgroupRoot, "cgroup.procs")))
+        {
+            return $"no cgroup v2 hierarchy at {NetnsCluster.CgroupRoot} (the power switch kills a node's cgroup)";
+        }
+
+        string probe = Path.Combine(NetnsCluster.CgroupRoot, NetnsCluster.CgroupGroup, $"probe{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(probe);
+            return File.Exists(Path.Combine(probe, "cgroup.kill")) ? null : "this kernel's cgroups have no cgroup.kill (Linux 5.14 or later needed)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot create a cgroup under {NetnsCluster.CgroupRoot}: {e.Message}";
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(probe);
+            }
+            catch (IOException)
+            {
+                // It was never made.
+            }
+        }
+    }
+
     private static string? Probe()
     {
         if (!OperatingSystem.IsLinux())

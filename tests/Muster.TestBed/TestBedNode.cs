@@ -47,6 +47,19 @@ public sealed class TestBedNode
     /// <summary>This node's copy of the cluster key file (the same bytes on every node, as on real machines).</summary>
     public string KeyPath => Path.Combine(Directory, "authkey");
 
+    /// <summary>The node's cgroup, relative to <see cref="NetnsCluster.CgroupRoot"/>: <c>muster-testbed/mt{run}-{i}</c> (the plug of the power switch).</summary>
+    public string CgroupName => $"{NetnsCluster.CgroupGroup}/{Namespace}";
+
+    /// <summary>The node's cgroup folder, as the test process sees it.</summary>
+    public string CgroupPath => Path.Combine(NetnsCluster.CgroupRoot, CgroupName);
+
+    /// <summary>True while a process of the node (its daemon or one started in it) is alive in its cgroup.</summary>
+    public bool Powered => File.Exists(Path.Combine(CgroupPath, "cgroup.events"))
+        && File.ReadLines(Path.Combine(CgroupPath, "cgroup.events")).Contains("populated 1");
+
+    /// <summary>Every node of the cluster, this one included, node 1 first (for configuration that names the others).</summary>
+    public IReadOnlyList<TestBedNode> Cluster { get; internal set; } = [];
+
     /// <summary>The running daemon, if started.</summary>
     public Process? Process { get; internal set; }
 

@@ -32,6 +32,14 @@ public sealed record TestBedOptions
     /// </summary>
     public Func<TestBedNode, string?>? ExtraToml { get; init; }
 
+    /// <summary>
+    /// Runs each node's daemon (and the processes started with <see cref="NetnsCluster.StartInNode"/>) in its own
+    /// cgroup v2 group, <c>muster-testbed/mt{run}-{i}</c> under <see cref="NetnsCluster.CgroupRoot"/>, so the
+    /// test bed's power switch (<see cref="PowerSwitch"/>) can kill all of them at once. Needs the unified hierarchy
+    /// (<see cref="TestBedHost.CgroupsUnavailable"/>).
+    /// </summary>
+    public bool Cgroups { get; init; }
+
     /// <summary>Extra environment variables of every daemon.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
