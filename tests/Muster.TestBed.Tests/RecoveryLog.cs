@@ -8,19 +8,24 @@ internal sealed class RecoveryLog : IAsyncDisposable
     private readonly MusterClient _client;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<NodeRecovery> _events = [];
+    private readonly List<TimeSpan> _arrivals = [];
+    private readonly Func<TimeSpan> _clock;
     private readonly Task _pump;
 
-    private RecoveryLog(MusterClient client, Func<RecoveryLog, Task> pump)
+    private RecoveryLog(MusterClient client, Func<TimeSpan> clock, Func<RecoveryLog, Task> pump)
     {
         _client = client;
+        _clock = clock;
         _pump = pump(this);
     }
 
     /// <summary>Connects to node <paramref name="i"/> and subscribes; returns once the subscription is registered.</summary>
-    public static async Task<RecoveryLog> StartAsync(NetnsCluster cluster, int i)
+    /// <param name="clock">Stamps each event's arrival (for timings); by default a clock of its own.</param>
+    public static async Task<RecoveryLog> StartAsync(NetnsCluster cluster, int i, Func<TimeSpan>? clock = null)
     {
         var client = await cluster.ConnectAsync(i, Bed.Step, Bed.Token);
-        var log = new RecoveryLog(client, l => l.PumpAsync());
+        var own = System.Diagnostics.Stopwatch.StartNew();
+        var log = new RecoveryLog(client, clock ?? (() => own.Elapsed), l => l.PumpAsync());
         // The daemon answers one connection's requests in order: once this answer is in, the subscription sent
         // before it is registered.
         await client.Fencing.GetAsync(Bed.Token);
@@ -38,13 +43,25 @@ internal sealed class RecoveryLog : IAsyncDisposable
         }
     }
 
+    /// <summary>When each of <see cref="Events"/> arrived, by the clock given at the start.</summary>
+    public IReadOnlyList<TimeSpan> Arrivals
+    {
+        get
+        {
+            lock (_events)
+            {
+                return [.. _arrivals];
+            }
+        }
+    }
+
     /// <summary>Waits until an event for <paramref name="node"/> has arrived, or fails at the deadline.</summary>
-    public async Task<NodeRecovery> WaitForAsync(uint node, TimeSpan timeout)
+    public async Task<NodeRecovery> WaitForAsync(uint node, TimeSpan timeout, ulong minIncarnation = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (Events.FirstOrDefault(e => e.NodeId.Value == node) is { } found)
+            if (Events.FirstOrDefault(e => e.NodeId.Value == node && e.Incarnation >= minIncarnation) is { } found)
             {
                 return found;
             }
@@ -78,9 +95,11 @@ internal sealed class RecoveryLog : IAsyncDisposable
     {
         await foreach (var recovery in _client.Fencing.TrackRecoveryAsync(_stop.Token))
         {
+            var at = _clock();
             lock (_events)
             {
                 _events.Add(recovery);
+                _arrivals.Add(at);
             }
         }
     }
