@@ -484,7 +484,6 @@ public sealed class FencingService : INodeService
 
         attempt.Delayed = false;
         attempt.InFlight = true;
-        attempt.Started = true;
         attempt.Operation = _nextOperation++;
         attempt.Device = device;
         attempt.KnownAtStart = KnownIncarnation(attempt.Target, attempt.Incarnation);
@@ -832,7 +831,6 @@ public sealed class FencingService : INodeService
         public int DeviceIndex { get; set; }
         public int Retry { get; set; }
         public bool InFlight { get; set; }
-        public bool Started { get; set; }
         public bool Delayed { get; set; }
         public Instant StartAt { get; set; }
         public ulong KnownAtStart { get; set; }
