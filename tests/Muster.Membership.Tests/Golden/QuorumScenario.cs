@@ -41,6 +41,8 @@ internal static class QuorumScenario
 
             string[] w = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             string where = $"{Path.GetFileName(path)}:{lineNo}: {line}";
+            // The options are checked once, at the first step that needs them: settings after that would be ignored.
+            Assert.False(verdict is not null && w[0] is "nodes" or "option", $"{where}: settings must come before the first check or step");
             switch (w[0])
             {
                 case "nodes":
